@@ -1,0 +1,82 @@
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, OneToMany, PrimaryColumn } from "typeorm";
+import { Credential } from "./credential.entity";
+
+export enum ApiSecretStatus {
+  ACTIVE = "ACTIVE",
+  REVOKED = "REVOKED",
+}
+
+registerEnumType(ApiSecretStatus, { name: "ApiSecretStatus" });
+
+/**
+ * An API secret as an administrator sees it in the section: a named, long-lived row whose
+ * credentials change with each rotation.
+ */
+@Entity("api_secret")
+@ObjectType("ApiSecret")
+export class ApiSecret {
+  @Field(() => ID)
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  id!: string;
+
+  @Field(() => ID)
+  @Column({ name: "project_id", type: "varchar", length: 128 })
+  projectId!: string;
+
+  @Field(() => String)
+  @Column({ type: "varchar", length: 100 })
+  name!: string;
+
+  @Field(() => Date)
+  @Column({ name: "created_at", type: "datetime", precision: 3 })
+  createdAt!: Date;
+
+  @Field(() => String, { description: "The `sub` of the administrator who created it." })
+  @Column({ name: "created_by", type: "varchar", length: 255 })
+  createdBy!: string;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "rotated_at", type: "datetime", precision: 3, nullable: true })
+  rotatedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "revoked_at", type: "datetime", precision: 3, nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => String, { nullable: true })
+  @Column({ name: "revoked_by", type: "varchar", length: 255, nullable: true })
+  revokedBy!: string | null;
+
+  @Field(() => String, { description: "The Key ID of the current credential (for a revoked secret, its last one)." })
+  @Column({ name: "current_key_id", type: "varchar", length: 64 })
+  currentKeyId!: string;
+
+  @Field(() => String, { description: "A masked reminder of the current secret, e.g. ktsk_…x9Qa. Never the secret." })
+  @Column({ name: "secret_hint", type: "varchar", length: 64 })
+  secretHint!: string;
+
+  @Field(() => Date, { nullable: true, description: "Last successful verification with any of its credentials." })
+  @Column({ name: "last_used_at", type: "datetime", precision: 3, nullable: true })
+  lastUsedAt!: Date | null;
+
+  /** Services load only the credentials verification still accepts (see ApiSecretService). */
+  @OneToMany(() => Credential, (credential) => credential.apiSecret)
+  credentials!: Credential[];
+
+  @Field(() => ApiSecretStatus)
+  get status(): ApiSecretStatus {
+    return this.revokedAt ? ApiSecretStatus.REVOKED : ApiSecretStatus.ACTIVE;
+  }
+
+  @Field(() => [Credential], {
+    name: "credentials",
+    description:
+      "The credentials verification accepts now, newest first: the current one and, during a grace period, " +
+      "the one it replaced. Empty once the secret is revoked.",
+  })
+  get validCredentials(): Credential[] {
+    const now = new Date();
+    return this.credentials.filter((c) => c.isValidAt(now)).sort((a, b) => b.generation - a.generation);
+  }
+}

@@ -1,0 +1,51 @@
+import { Arg, Args, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { requireProjectRole } from "../auth/authorize";
+import { actorOf, requirePrincipal, type Context } from "../context";
+import { ApiSecret } from "./api-secret.entity";
+import { CreateSecretInput, ProjectArgs, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
+import { CreateSecretPayload, RevokeSecretPayload, RotateSecretPayload } from "./api-secret.payloads";
+import { ApiSecretService } from "./api-secret.service";
+
+@Resolver(() => ApiSecret)
+export class ApiSecretResolver {
+  constructor(private readonly service: ApiSecretService) {}
+
+  @Query(() => [ApiSecret], { description: "The project's API secrets, newest first. Admins and viewers." })
+  apiSecrets(@Args(() => ProjectArgs) { projectId }: ProjectArgs, @Ctx() context: Context): Promise<ApiSecret[]> {
+    requireProjectRole(requirePrincipal(context), projectId, "viewer", "list API secrets");
+    return this.service.list(projectId);
+  }
+
+  @Mutation(() => CreateSecretPayload, {
+    description: "Creates an API secret and returns its credentials, the only time the secret is shown. Admins only.",
+  })
+  createSecret(
+    @Arg("input", () => CreateSecretInput) input: CreateSecretInput,
+    @Ctx() context: Context,
+  ): Promise<CreateSecretPayload> {
+    requireProjectRole(requirePrincipal(context), input.projectId, "admin", "create API secrets");
+    return this.service.create(actorOf(context), input);
+  }
+
+  @Mutation(() => RotateSecretPayload, {
+    description:
+      "Issues new credentials for an API secret (shown once). The old ones stop working when rotation completes, " +
+      "or after gracePeriodSeconds. Admins only.",
+  })
+  rotateSecret(
+    @Arg("input", () => RotateSecretInput) input: RotateSecretInput,
+    @Ctx() context: Context,
+  ): Promise<RotateSecretPayload> {
+    return this.service.rotate(actorOf(context), input);
+  }
+
+  @Mutation(() => RevokeSecretPayload, {
+    description: "Ends every credential of an API secret at once. The secret stays listed as REVOKED. Admins only.",
+  })
+  async revokeSecret(
+    @Arg("input", () => RevokeSecretInput) input: RevokeSecretInput,
+    @Ctx() context: Context,
+  ): Promise<RevokeSecretPayload> {
+    return { apiSecret: await this.service.revoke(actorOf(context), input) };
+  }
+}

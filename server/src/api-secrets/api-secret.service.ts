@@ -1,0 +1,273 @@
+import { randomUUID } from "node:crypto";
+import { checkSecretName, type CredentialFormat, type GeneratedCredential } from "@keyturn/shared";
+import type { EntityManager } from "typeorm";
+import type { Actor } from "../auth/actor";
+import { requireSecretRole } from "../auth/authorize";
+import { recordAuditEvent } from "../audit/audit-log";
+import type { Database } from "../database/database";
+import { badUserInput, conflict, limitExceeded } from "../errors";
+import type { SecretHasher } from "../verification/secret-hasher";
+import { ApiSecret } from "./api-secret.entity";
+import type { CreateSecretInput, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
+import { Credential } from "./credential.entity";
+import { Project } from "./project.entity";
+
+export interface ApiSecretServiceOptions {
+  maxActivePerProject: number;
+  /** Injected so tests can move time past a grace period. */
+  now?: () => Date;
+}
+
+export interface IssuedSecret {
+  apiSecret: ApiSecret;
+  credentials: GeneratedCredential;
+}
+
+/**
+ * The secret lifecycle. Every change is one transaction that also writes its audit event;
+ * plaintext secrets leave this class only in the IssuedSecret returned to the caller.
+ */
+export class ApiSecretService {
+  private readonly now: () => Date;
+
+  constructor(
+    private readonly db: Database,
+    private readonly format: CredentialFormat,
+    private readonly hasher: SecretHasher,
+    private readonly options: ApiSecretServiceOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** Every secret of the project, newest first, each with the credentials verification accepts now. */
+  list(projectId: string): Promise<ApiSecret[]> {
+    return this.db.execute((manager) =>
+      manager
+        .createQueryBuilder(ApiSecret, "secret")
+        .leftJoinAndSelect("secret.credentials", "credential", LIVE_CREDENTIAL, { now: this.now() })
+        .where("secret.project_id = :projectId", { projectId })
+        .orderBy("secret.created_at", "DESC")
+        .addOrderBy("secret.id", "DESC")
+        .getMany(),
+    );
+  }
+
+  /** Caller must already be an admin of `input.projectId`. */
+  async create(actor: Actor, input: CreateSecretInput): Promise<IssuedSecret> {
+    const name = input.name == null ? null : validName(input.name);
+    await this.ensureProject(input.projectId);
+    return this.db.transaction(async (manager) => {
+      const createdCount = await this.reserveSlot(manager, input.projectId);
+      const now = this.now();
+      const issued = this.issue();
+      const apiSecret = manager.create(ApiSecret, {
+        id: randomUUID(),
+        projectId: input.projectId,
+        name: name ?? `Secret ${createdCount}`,
+        createdAt: now,
+        createdBy: actor.principal.subject,
+        rotatedAt: null,
+        revokedAt: null,
+        revokedBy: null,
+        currentKeyId: issued.keyId,
+        secretHint: issued.hint,
+        lastUsedAt: null,
+      });
+      await manager.insert(ApiSecret, apiSecret);
+      const credential = await this.insertCredential(manager, apiSecret.id, 1, issued, now);
+      apiSecret.credentials = [credential];
+      await recordAuditEvent(manager, {
+        action: "secret.created",
+        projectId: apiSecret.projectId,
+        secretId: apiSecret.id,
+        actor,
+        at: now,
+        details: { name: apiSecret.name, keyId: issued.keyId },
+      });
+      return { apiSecret, credentials: issued.plaintext };
+    });
+  }
+
+  /**
+   * Issues a new current credential. The one it replaces stops at once (grace 0) or when the
+   * grace period ends; a credential still in an earlier grace period stops at once, so a secret
+   * never has more than two working credentials.
+   */
+  rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
+    return this.db.transaction(async (manager) => {
+      const apiSecret = await this.lockSecret(manager, input.id);
+      requireSecretRole(actor.principal, apiSecret, "admin", "rotate API secrets");
+      if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
+
+      const now = this.now();
+      const live = await liveCredentials(manager, apiSecret.id, now);
+      const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
+      if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
+      const graceEndsAt =
+        input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
+
+      for (const credential of live) {
+        if (credential === current && graceEndsAt) {
+          credential.expiresAt = graceEndsAt;
+        } else {
+          credential.revokedAt = now;
+        }
+        await manager.update(Credential, credential.id, {
+          expiresAt: credential.expiresAt,
+          revokedAt: credential.revokedAt,
+        });
+      }
+
+      const issued = this.issue();
+      const next = await this.insertCredential(manager, apiSecret.id, current.generation + 1, issued, now);
+      apiSecret.rotatedAt = now;
+      apiSecret.currentKeyId = issued.keyId;
+      apiSecret.secretHint = issued.hint;
+      await manager.update(ApiSecret, apiSecret.id, {
+        rotatedAt: now,
+        currentKeyId: issued.keyId,
+        secretHint: issued.hint,
+      });
+      apiSecret.credentials = graceEndsAt ? [next, current] : [next];
+
+      await recordAuditEvent(manager, {
+        action: "secret.rotated",
+        projectId: apiSecret.projectId,
+        secretId: apiSecret.id,
+        actor,
+        at: now,
+        details: {
+          keyId: issued.keyId,
+          previousKeyId: current.keyId,
+          gracePeriodSeconds: input.gracePeriodSeconds,
+          previousExpiresAt: graceEndsAt?.toISOString() ?? null,
+        },
+      });
+      return { apiSecret, credentials: issued.plaintext };
+    });
+  }
+
+  /** Ends every credential of the secret at once. Revoking a revoked secret changes nothing. */
+  revoke(actor: Actor, input: RevokeSecretInput): Promise<ApiSecret> {
+    return this.db.transaction(async (manager) => {
+      const apiSecret = await this.lockSecret(manager, input.id);
+      requireSecretRole(actor.principal, apiSecret, "admin", "revoke API secrets");
+      apiSecret.credentials = [];
+      if (apiSecret.revokedAt) return apiSecret;
+
+      const now = this.now();
+      const live = await liveCredentials(manager, apiSecret.id, now);
+      for (const credential of live) await manager.update(Credential, credential.id, { revokedAt: now });
+      apiSecret.revokedAt = now;
+      apiSecret.revokedBy = actor.principal.subject;
+      await manager.update(ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
+      await manager
+        .createQueryBuilder()
+        .update(Project)
+        .set({ activeSecretCount: () => "active_secret_count - 1" })
+        .where("id = :id AND active_secret_count > 0", { id: apiSecret.projectId })
+        .execute();
+
+      await recordAuditEvent(manager, {
+        action: "secret.revoked",
+        projectId: apiSecret.projectId,
+        secretId: apiSecret.id,
+        actor,
+        at: now,
+        details: { keyIds: live.map((c) => c.keyId).join(",") },
+      });
+      return apiSecret;
+    });
+  }
+
+  /**
+   * Makes sure the project's counter row exists, in its own statement: inserting it inside the
+   * create transaction would let concurrent first creates deadlock on InnoDB's insert locks.
+   */
+  private async ensureProject(projectId: string): Promise<void> {
+    await this.db.execute((manager) =>
+      manager
+        .createQueryBuilder()
+        .insert()
+        .into(Project)
+        .values({ id: projectId, activeSecretCount: 0, createdSecretCount: 0 })
+        .orIgnore()
+        .execute(),
+    );
+  }
+
+  /**
+   * Takes one of the project's active-secret slots with a conditional UPDATE, which the database
+   * applies atomically (the row lock serialises concurrent creates), so the limit holds under any
+   * concurrency. Returns how many secrets the project has ever had, this one included.
+   */
+  private async reserveSlot(manager: EntityManager, projectId: string): Promise<number> {
+    const { maxActivePerProject } = this.options;
+    const result = await manager
+      .createQueryBuilder()
+      .update(Project)
+      .set({
+        activeSecretCount: () => "active_secret_count + 1",
+        createdSecretCount: () => "created_secret_count + 1",
+      })
+      .where("id = :id AND active_secret_count < :max", { id: projectId, max: maxActivePerProject })
+      .execute();
+    if (result.affected !== 1) {
+      throw limitExceeded(
+        `This project already has ${maxActivePerProject} active API secrets, the most allowed. Revoke one first.`,
+      );
+    }
+    const project = await manager.findOneByOrFail(Project, { id: projectId });
+    return project.createdSecretCount;
+  }
+
+  private lockSecret(manager: EntityManager, id: string): Promise<ApiSecret | null> {
+    return this.db.forUpdate(manager.createQueryBuilder(ApiSecret, "secret").where("secret.id = :id", { id })).getOne();
+  }
+
+  private issue(): { keyId: string; hint: string; plaintext: GeneratedCredential } {
+    const plaintext = this.format.generate();
+    return { keyId: plaintext.keyId, hint: this.format.hint(plaintext.secret), plaintext };
+  }
+
+  private async insertCredential(
+    manager: EntityManager,
+    secretId: string,
+    generation: number,
+    issued: { keyId: string; hint: string; plaintext: GeneratedCredential },
+    now: Date,
+  ): Promise<Credential> {
+    const credential = manager.create(Credential, {
+      id: randomUUID(),
+      secretId,
+      generation,
+      keyId: issued.keyId,
+      secretHash: this.hasher.hash(issued.plaintext.secret),
+      hint: issued.hint,
+      createdAt: now,
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await manager.insert(Credential, credential);
+    return credential;
+  }
+}
+
+/** The credentials verification accepts at `:now`. */
+const LIVE_CREDENTIAL =
+  "credential.revoked_at IS NULL AND (credential.expires_at IS NULL OR credential.expires_at > :now)";
+
+function validName(raw: string): string {
+  const check = checkSecretName(raw);
+  if (!check.ok) throw badUserInput("name", check.message);
+  return check.name;
+}
+
+function liveCredentials(manager: EntityManager, secretId: string, now: Date): Promise<Credential[]> {
+  return manager
+    .createQueryBuilder(Credential, "credential")
+    .where("credential.secret_id = :secretId", { secretId })
+    .andWhere(LIVE_CREDENTIAL, { now })
+    .getMany();
+}

@@ -1,0 +1,88 @@
+import { Field, ObjectType, registerEnumType } from "type-graphql";
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import type { ApiSecret } from "./api-secret.entity";
+
+export enum CredentialStatus {
+  ACTIVE = "ACTIVE",
+  EXPIRING = "EXPIRING",
+  EXPIRED = "EXPIRED",
+  REVOKED = "REVOKED",
+}
+
+registerEnumType(CredentialStatus, {
+  name: "CredentialStatus",
+  description: "ACTIVE: the current credential. EXPIRING: replaced, still accepted until expiresAt.",
+  valuesConfig: {
+    ACTIVE: { description: "The secret's current credential." },
+    EXPIRING: { description: "Replaced by a rotation; accepted until expiresAt." },
+    EXPIRED: { description: "Its grace period has ended; no longer accepted." },
+    REVOKED: { description: "Ended at once by a rotation or a revocation; no longer accepted." },
+  },
+});
+
+/** One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed hash. */
+@Entity("credential")
+@ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
+export class Credential {
+  @PrimaryColumn({ type: "varchar", length: 36 })
+  id!: string;
+
+  @Column({ name: "secret_id", type: "varchar", length: 36 })
+  secretId!: string;
+
+  @ManyToOne("ApiSecret", "credentials", { onDelete: "CASCADE" })
+  @JoinColumn({ name: "secret_id" })
+  apiSecret?: ApiSecret;
+
+  /** 1 for the credential the secret was created with, +1 per rotation; unique per secret. */
+  @Column({ type: "int" })
+  generation!: number;
+
+  @Field(() => String, { description: "Public identifier, sent with the secret (e.g. as the HTTP Basic user)." })
+  @Column({ name: "key_id", type: "varchar", length: 64 })
+  keyId!: string;
+
+  // No @Field: HMAC-SHA-256 of the secret under the server pepper, hex. It never leaves the server.
+  @Column({ name: "secret_hash", type: "varchar", length: 64 })
+  secretHash!: string;
+
+  @Field(() => String, { description: "A masked reminder of the secret, e.g. ktsk_…x9Qa." })
+  @Column({ type: "varchar", length: 64 })
+  hint!: string;
+
+  @Field(() => Date)
+  @Column({ name: "created_at", type: "datetime", precision: 3 })
+  createdAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: "When an EXPIRING credential stops being accepted." })
+  @Column({ name: "expires_at", type: "datetime", precision: 3, nullable: true })
+  expiresAt!: Date | null;
+
+  @Field(() => Date, { nullable: true })
+  @Column({ name: "revoked_at", type: "datetime", precision: 3, nullable: true })
+  revokedAt!: Date | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: "Last successful verification, recorded at most once a minute per credential.",
+  })
+  @Column({ name: "last_used_at", type: "datetime", precision: 3, nullable: true })
+  lastUsedAt!: Date | null;
+
+  statusAt(now: Date): CredentialStatus {
+    if (this.revokedAt) return CredentialStatus.REVOKED;
+    if (!this.expiresAt) return CredentialStatus.ACTIVE;
+    return this.expiresAt > now ? CredentialStatus.EXPIRING : CredentialStatus.EXPIRED;
+  }
+
+  @Field(() => CredentialStatus)
+  get status(): CredentialStatus {
+    return this.statusAt(new Date());
+  }
+
+  /** Whether verification accepts it at `now`. */
+  isValidAt(now: Date): boolean {
+    const status = this.statusAt(now);
+    return status === CredentialStatus.ACTIVE || status === CredentialStatus.EXPIRING;
+  }
+}

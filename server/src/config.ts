@@ -1,0 +1,201 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { DEFAULT_CREDENTIAL_PREFIXES, PREFIX_PATTERN, type CredentialPrefixes } from "@keyturn/shared";
+import { z } from "zod";
+
+export type DatabaseConfig =
+  | { type: "sqlite"; path: string }
+  | {
+      type: "mysql";
+      host: string;
+      port: number;
+      username: string;
+      password: string;
+      database: string;
+      socketPath?: string;
+    };
+
+export interface AuthConfig {
+  /** HS256 shared secret; exactly one of this and `jwksUrl` is set. */
+  jwtSecret?: string;
+  jwksUrl?: URL;
+  algorithms: string[];
+  issuer?: string;
+  audience?: string;
+  clockToleranceSeconds: number;
+}
+
+export interface Config {
+  environment: "development" | "production" | "test";
+  http: { host: string; port: number; trustProxy: boolean | number | string };
+  database: DatabaseConfig;
+  dataDir: string;
+  auth: AuthConfig;
+  secrets: {
+    /** Server-side key for HMAC-SHA-256 of every stored secret. Losing it invalidates every credential. */
+    pepper: string;
+    prefixes: CredentialPrefixes;
+    maxActivePerProject: number;
+  };
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  playground: boolean;
+}
+
+/** A configuration problem, with a message that names the variable and never echoes a secret value. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+const MIN_KEY_LENGTH = 32;
+
+const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
+
+const EnvironmentSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().default("127.0.0.1"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  TRUST_PROXY: z.string().optional(),
+  DATA_DIR: z.string().default("./data"),
+  DATABASE_URL: z.string().optional(),
+  AUTH_JWT_SECRET: z.string().min(MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters`).optional(),
+  AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AUTH_JWT_ALGORITHMS: z
+    .string()
+    .transform((v) => v.split(",").map((a) => a.trim()))
+    .pipe(z.array(z.enum(["RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"])).min(1))
+    .optional(),
+  AUTH_JWT_ISSUER: z.string().optional(),
+  AUTH_JWT_AUDIENCE: z.string().optional(),
+  AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
+  SECRET_PEPPER: z.string().min(MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters`).optional(),
+  KEY_ID_PREFIX: z.string().regex(PREFIX_PATTERN).default(DEFAULT_CREDENTIAL_PREFIXES.keyId),
+  SECRET_PREFIX: z.string().regex(PREFIX_PATTERN).default(DEFAULT_CREDENTIAL_PREFIXES.secret),
+  MAX_ACTIVE_SECRETS_PER_PROJECT: z.coerce.number().int().min(1).max(1000).default(10),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  GRAPHQL_PLAYGROUND: boolean.optional(),
+});
+
+type Environment = z.infer<typeof EnvironmentSchema>;
+
+/**
+ * Reads and validates the environment once. In development, a missing JWT secret or pepper is
+ * generated under DATA_DIR and reused on later starts (and by `npm run token`); production
+ * refuses to start without them.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = EnvironmentSchema.safeParse(withoutEmptyValues(env));
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const dataDir = resolve(e.DATA_DIR);
+  const production = e.NODE_ENV === "production";
+
+  if (e.AUTH_JWT_SECRET && e.AUTH_JWKS_URL) {
+    throw new ConfigError("Invalid configuration: set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+  }
+  if (production && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
+    throw new ConfigError("Invalid configuration: AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production");
+  }
+  if (production && !e.SECRET_PEPPER) {
+    throw new ConfigError("Invalid configuration: SECRET_PEPPER is required in production");
+  }
+  if (e.KEY_ID_PREFIX === e.SECRET_PREFIX) {
+    throw new ConfigError("Invalid configuration: KEY_ID_PREFIX and SECRET_PREFIX must differ");
+  }
+  const prefixes = { keyId: e.KEY_ID_PREFIX, secret: e.SECRET_PREFIX };
+
+  return {
+    environment: e.NODE_ENV,
+    http: { host: e.HOST, port: e.PORT, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
+    database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
+    dataDir,
+    auth: authConfig(e, dataDir),
+    secrets: {
+      pepper: e.SECRET_PEPPER ?? developmentKey(dataDir, "dev-secret-pepper"),
+      prefixes,
+      maxActivePerProject: e.MAX_ACTIVE_SECRETS_PER_PROJECT,
+    },
+    logLevel: e.LOG_LEVEL,
+    playground: e.GRAPHQL_PLAYGROUND ?? !production,
+  };
+}
+
+function authConfig(e: Environment, dataDir: string): AuthConfig {
+  const common = {
+    ...(e.AUTH_JWT_ISSUER ? { issuer: e.AUTH_JWT_ISSUER } : {}),
+    ...(e.AUTH_JWT_AUDIENCE ? { audience: e.AUTH_JWT_AUDIENCE } : {}),
+    clockToleranceSeconds: e.AUTH_CLOCK_TOLERANCE_SECONDS,
+  };
+  if (e.AUTH_JWKS_URL) {
+    return { ...common, jwksUrl: new URL(e.AUTH_JWKS_URL), algorithms: e.AUTH_JWT_ALGORITHMS ?? ["RS256", "ES256"] };
+  }
+  if (e.AUTH_JWT_ALGORITHMS) {
+    throw new ConfigError(
+      "Invalid configuration: AUTH_JWT_ALGORITHMS applies only with AUTH_JWKS_URL (HS256 is fixed)",
+    );
+  }
+  return {
+    ...common,
+    jwtSecret: e.AUTH_JWT_SECRET ?? developmentKey(dataDir, "dev-jwt-secret"),
+    algorithms: ["HS256"],
+  };
+}
+
+/** `mysql://user:pass@host:port/db[?socketPath=…]`, `sqlite:<path>`, or unset for `<DATA_DIR>/keyturn.sqlite`. */
+export function parseDatabaseUrl(value: string | undefined, dataDir: string): DatabaseConfig {
+  if (value === undefined) return { type: "sqlite", path: join(dataDir, "keyturn.sqlite") };
+  if (value.startsWith("sqlite:")) {
+    const path = value.slice("sqlite:".length).replace(/^\/\//, "");
+    if (!path) throw new ConfigError("Invalid configuration: DATABASE_URL sqlite: needs a file path");
+    return { type: "sqlite", path: path === ":memory:" ? path : resolve(path) };
+  }
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("Invalid configuration: DATABASE_URL is not a URL (expected mysql://… or sqlite:<path>)");
+  }
+  if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
+    throw new ConfigError("Invalid configuration: DATABASE_URL must start with mysql://, mariadb:// or sqlite:");
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  if (!database) throw new ConfigError("Invalid configuration: DATABASE_URL must name a database (mysql://…/keyturn)");
+  const socketPath = url.searchParams.get("socketPath") ?? undefined;
+  return {
+    type: "mysql",
+    host: url.hostname || "127.0.0.1",
+    port: url.port ? Number(url.port) : 3306,
+    username: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database,
+    ...(socketPath ? { socketPath } : {}),
+  };
+}
+
+function parseTrustProxy(value: string | undefined): boolean | number | string {
+  if (value === undefined || value === "false") return false;
+  if (value === "true") return true;
+  return /^\d+$/.test(value) ? Number(value) : value;
+}
+
+function withoutEmptyValues(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => !!entry[1]));
+}
+
+/** Reads a development-only key from DATA_DIR, creating it (owner-only) on first use. */
+function developmentKey(dataDir: string, file: string): string {
+  const path = join(dataDir, file);
+  if (!existsSync(path)) {
+    mkdirSync(dataDir, { recursive: true });
+    try {
+      writeFileSync(path, `${randomBytes(32).toString("base64url")}\n`, { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      // Another process (the server, or `npm run token`) created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+  return readFileSync(path, "utf8").trim();
+}

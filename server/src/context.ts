@@ -1,0 +1,21 @@
+import type { Actor } from "./auth/actor";
+import type { Authentication } from "./auth/host-token-verifier";
+import type { Principal } from "./auth/principal";
+import { unauthenticated } from "./errors";
+
+/** Per-request GraphQL context: who is calling (if anyone) and from where. */
+export interface Context {
+  authentication: Authentication;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** Every Keyturn operation needs a valid host token; call this first. */
+export function requirePrincipal(context: Context): Principal {
+  if (context.authentication.status !== "AUTHENTICATED") throw unauthenticated();
+  return context.authentication.principal;
+}
+
+export function actorOf(context: Context): Actor {
+  return { principal: requirePrincipal(context), ip: context.ip, userAgent: context.userAgent };
+}

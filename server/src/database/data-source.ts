@@ -1,0 +1,37 @@
+import { DataSource } from "typeorm";
+import type { DatabaseConfig } from "../config";
+import { entities } from "./entities";
+import { migrations } from "./migrations";
+
+export const POOL_SIZE = 10;
+
+/** A TypeORM DataSource for MySQL/MariaDB (mysql2) or SQLite (better-sqlite3). The schema comes from migrations only. */
+export function createDataSource(config: DatabaseConfig): DataSource {
+  const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
+  if (config.type === "sqlite") {
+    return new DataSource({
+      ...common,
+      type: "better-sqlite3",
+      database: config.path,
+      enableWAL: config.path !== ":memory:",
+      prepareDatabase: (db: { pragma(source: string): unknown }) => {
+        db.pragma("foreign_keys = ON");
+      },
+    });
+  }
+  return new DataSource({
+    ...common,
+    type: "mysql",
+    host: config.host,
+    port: config.port,
+    username: config.username,
+    password: config.password,
+    database: config.database,
+    ...(config.socketPath ? { socketPath: config.socketPath } : {}),
+    charset: "utf8mb4_unicode_ci",
+    // Store and read every DATETIME as UTC, whatever the server's or the process's time zone.
+    timezone: "Z",
+    poolSize: POOL_SIZE,
+    extra: { connectTimeout: 5_000, enableKeepAlive: true },
+  });
+}

@@ -1,0 +1,105 @@
+import { ERROR_CODES, type ErrorCode } from "@keyturn/shared";
+import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/errors";
+import type { GraphQLFormattedError } from "graphql";
+import { GraphQLError } from "graphql";
+import type { Logger } from "pino";
+import { ArgumentValidationError } from "type-graphql";
+import { LockTimeoutError } from "./database/database";
+
+function keyturnError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { ...extensions, code } });
+}
+
+export const unauthenticated = (): GraphQLError =>
+  keyturnError("UNAUTHENTICATED", "Authentication required: send a valid host token as 'Authorization: Bearer <JWT>'.");
+
+export const forbidden = (action: string): GraphQLError =>
+  keyturnError("FORBIDDEN", `You are not allowed to ${action} in this project.`);
+
+export const notFound = (entity: string): GraphQLError => keyturnError("NOT_FOUND", `${entity} not found.`);
+
+export const badUserInput = (field: string, message: string): GraphQLError =>
+  keyturnError("BAD_USER_INPUT", message, { field });
+
+export const limitExceeded = (message: string): GraphQLError => keyturnError("LIMIT_EXCEEDED", message);
+
+export const conflict = (message: string): GraphQLError => keyturnError("CONFLICT", message);
+
+const CLIENT_ERROR_CODES = new Set<string>(ERROR_CODES.filter((code) => code !== "INTERNAL_SERVER_ERROR"));
+
+// Codes graphql-js and Apollo Server produce before execution; their messages describe the request only.
+const REQUEST_ERROR_CODES = new Set<string>([
+  ApolloServerErrorCode.GRAPHQL_PARSE_FAILED,
+  ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED,
+  ApolloServerErrorCode.BAD_USER_INPUT,
+  ApolloServerErrorCode.BAD_REQUEST,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_FOUND,
+  ApolloServerErrorCode.PERSISTED_QUERY_NOT_SUPPORTED,
+  ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
+]);
+
+const MASKED_MESSAGE = "Internal server error.";
+
+/**
+ * The single place errors are shaped for clients. Keyturn's own errors and request errors pass
+ * through; validation errors are reduced to field + message (no echoed values); anything else
+ * (driver, SQL, bugs) is logged with its cause and answered with a fixed message.
+ */
+export function createFormatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof ArgumentValidationError) return formatValidationError(formatted, original);
+    if (original instanceof LockTimeoutError) {
+      const message = "The API secret is busy with another change; try again.";
+      return { ...formatted, message, extensions: { code: "CONFLICT" } };
+    }
+    const code = formatted.extensions?.code;
+    const passesThrough =
+      original instanceof GraphQLError &&
+      typeof code === "string" &&
+      (CLIENT_ERROR_CODES.has(code) || REQUEST_ERROR_CODES.has(code));
+    if (passesThrough) {
+      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, "GraphQL operation failed");
+    return {
+      message: MASKED_MESSAGE,
+      ...(formatted.path ? { path: formatted.path } : {}),
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    };
+  };
+}
+
+interface ValidationFailure {
+  property: string;
+  constraints?: Record<string, string>;
+  children?: ValidationFailure[];
+}
+
+interface FieldMessage {
+  field: string;
+  message: string;
+}
+
+function fieldMessages(failures: ValidationFailure[], parent = ""): FieldMessage[] {
+  return failures.flatMap((failure) => {
+    const field = parent ? `${parent}.${failure.property}` : failure.property;
+    const own = Object.values(failure.constraints ?? {}).map((message) => ({ field, message }));
+    return [...own, ...fieldMessages(failure.children ?? [], field)];
+  });
+}
+
+function formatValidationError(
+  formatted: GraphQLFormattedError,
+  error: ArgumentValidationError,
+): GraphQLFormattedError {
+  const fields = fieldMessages(error.extensions.validationErrors);
+  const message = fields.length ? `Invalid input: ${fields.map((f) => f.message).join(" ")}` : "Invalid input.";
+  return {
+    message,
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: "BAD_USER_INPUT", fields },
+  };
+}

@@ -1,0 +1,37 @@
+import "reflect-metadata";
+import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphql";
+import { buildSchema, type ResolverData } from "type-graphql";
+import { ApiSecretResolver } from "./api-secrets/api-secret.resolver";
+import type { ApiSecretService } from "./api-secrets/api-secret.service";
+import type { Context } from "./context";
+
+export interface SchemaServices {
+  apiSecrets: ApiSecretService;
+}
+
+/**
+ * Builds the schema with resolvers bound to their services. Without services the schema can be
+ * printed (schema.graphql) but not executed.
+ */
+export function buildKeyturnSchema(services?: SchemaServices): Promise<GraphQLSchema> {
+  const resolvers = new Map<unknown, unknown>(
+    services ? [[ApiSecretResolver, new ApiSecretResolver(services.apiSecrets)]] : [],
+  );
+  return buildSchema({
+    resolvers: [ApiSecretResolver],
+    container: {
+      get: (someClass: unknown, _data: ResolverData<Context>) => {
+        const resolver = resolvers.get(someClass);
+        if (!resolver) throw new Error("This schema was built without services and cannot execute operations");
+        return resolver;
+      },
+    },
+    validate: true,
+  });
+}
+
+/** The SDL committed as schema.graphql at the repository root, byte for byte. */
+export function renderSchema(schema: GraphQLSchema): string {
+  const header = "# Generated from server/src by `npm run schema:emit`. Do not edit; CI fails when it is stale.\n\n";
+  return `${header}${printSchema(lexicographicSortSchema(schema))}\n`;
+}

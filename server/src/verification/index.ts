@@ -1,0 +1,40 @@
+/**
+ * In-process verification for Node services that share Keyturn's database: the same checks as
+ * `POST /v1/verify`, without an HTTP hop.
+ *
+ *   const verifier = await openVerifier({ databaseUrl: process.env.DATABASE_URL, pepper: process.env.SECRET_PEPPER });
+ *   const result = await verifier.verify(keyId, secret); // { status: "VALID", credential } | { status: "INVALID", reason }
+ */
+import "reflect-metadata";
+import { CredentialFormat, DEFAULT_CREDENTIAL_PREFIXES, type CredentialPrefixes } from "@keyturn/shared";
+import { parseDatabaseUrl } from "../config";
+import { Database } from "../database/database";
+import { findCredentialByKeyId } from "./credential-lookup";
+import { SecretHasher } from "./secret-hasher";
+import { Verifier, type VerificationResult } from "./verifier";
+
+export type { InvalidReason, VerificationResult, VerifiedCredential } from "./verifier";
+
+export interface OpenVerifierOptions {
+  /** The Keyturn server's DATABASE_URL (mysql://… or sqlite:<path>). */
+  databaseUrl: string;
+  /** The Keyturn server's SECRET_PEPPER. */
+  pepper: string;
+  /** The deployment's KEY_ID_PREFIX / SECRET_PREFIX, if not the defaults. */
+  prefixes?: CredentialPrefixes;
+}
+
+export interface OpenedVerifier {
+  verify(keyId: unknown, secret: unknown): Promise<VerificationResult>;
+  close(): Promise<void>;
+}
+
+export async function openVerifier(options: OpenVerifierOptions): Promise<OpenedVerifier> {
+  const db = await Database.open(parseDatabaseUrl(options.databaseUrl, process.cwd()), { migrate: false });
+  const verifier = new Verifier({
+    format: new CredentialFormat(options.prefixes ?? DEFAULT_CREDENTIAL_PREFIXES),
+    hasher: new SecretHasher(options.pepper),
+    findByKeyId: (keyId) => findCredentialByKeyId(db, keyId),
+  });
+  return { verify: (keyId, secret) => verifier.verify(keyId, secret), close: () => db.close() };
+}

@@ -1,0 +1,141 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { VerificationResult, Verifier } from "./verifier";
+
+export const VERIFY_PATH = "/v1/verify";
+export const ANALYTICS_REPORT_PATH = "/analytics/v1/report";
+
+const MAX_BODY_BYTES = 4 * 1024;
+const MAX_AUTHORIZATION_LENGTH = 1024;
+const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
+const TOO_LARGE = Symbol("too large");
+
+interface Reply {
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+}
+
+type Handler = (req: IncomingMessage) => Promise<Reply>;
+
+const UNAUTHORIZED_BASIC: Reply = {
+  status: 401,
+  body: { error: "Invalid credentials" },
+  headers: { "www-authenticate": 'Basic realm="analytics", charset="UTF-8"' },
+};
+
+/**
+ * The Analytics API's hot path, served straight on node:http ahead of Express: one route
+ * lookup, a small body read, the verifier, one JSON answer. Every refusal is the same 401 body,
+ * whatever the reason, so callers learn nothing about which Key IDs exist.
+ */
+export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
+  const routes = new Map<string, { method: string; handle: Handler }>([
+    [VERIFY_PATH, { method: "POST", handle: verifyRoute }],
+    [ANALYTICS_REPORT_PATH, { method: "GET", handle: reportRoute }],
+  ]);
+
+  async function verifyRoute(req: IncomingMessage): Promise<Reply> {
+    if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+      return { status: 415, body: { error: "Content-Type must be application/json" } };
+    }
+    const body = await readBody(req);
+    if (body === TOO_LARGE) {
+      return { status: 413, body: { error: "Request body too large" }, headers: { connection: "close" } };
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return { status: 400, body: { error: "Request body must be JSON" } };
+    }
+    const { keyId, secret } = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
+    const result = await verifier.verify(keyId, secret);
+    if (result.status === "INVALID") return { status: 401, body: { valid: false } };
+    return { status: 200, body: { valid: true, ...result.credential } };
+  }
+
+  async function reportRoute(req: IncomingMessage): Promise<Reply> {
+    const result = await verifyBasic(req.headers.authorization);
+    if (result.status === "INVALID") return UNAUTHORIZED_BASIC;
+    const { projectId, keyId } = result.credential;
+    return { status: 200, body: { projectId, keyId, report: sampleReport(projectId) } };
+  }
+
+  function verifyBasic(authorization: string | undefined): Promise<VerificationResult> {
+    const encoded =
+      authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? BASIC.exec(authorization)?.[1] : undefined;
+    const decoded = encoded ? Buffer.from(encoded, "base64").toString("utf8") : "";
+    const colon = decoded.indexOf(":");
+    return colon < 0
+      ? verifier.verify(undefined, undefined)
+      : verifier.verify(decoded.slice(0, colon), decoded.slice(colon + 1));
+  }
+
+  /** Handles the request and returns true if it is a verification route; otherwise leaves it alone. */
+  return function handleVerification(req: IncomingMessage, res: ServerResponse): boolean {
+    const url = req.url ?? "";
+    const query = url.indexOf("?");
+    const route = routes.get(query < 0 ? url : url.slice(0, query));
+    if (!route) return false;
+    if (req.method !== route.method) {
+      send(res, { status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
+      return true;
+    }
+    route.handle(req).then(
+      (reply) => {
+        send(res, reply);
+      },
+      (error: unknown) => {
+        logger.error({ err: error, path: req.url }, "Verification failed");
+        if (!res.headersSent) send(res, { status: 503, body: { error: "Verification is temporarily unavailable" } });
+      },
+    );
+    return true;
+  };
+}
+
+function send(res: ServerResponse, { status, body, headers = {} }: Reply): void {
+  const json = JSON.stringify(body);
+  res.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "content-length": Buffer.byteLength(json),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+    ...headers,
+  });
+  res.end(json);
+}
+
+/** The request body as text, or TOO_LARGE past MAX_BODY_BYTES (without buffering the rest). */
+function readBody(req: IncomingMessage): Promise<string | typeof TOO_LARGE> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > MAX_BODY_BYTES) return Promise.resolve(TOO_LARGE);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        req.removeAllListeners("data");
+        req.resume();
+        resolve(TOO_LARGE);
+      } else {
+        chunks.push(chunk);
+      }
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+/** A small deterministic report, enough for a client to see that its credentials opened the door. */
+function sampleReport(projectId: string) {
+  let seed = 0;
+  for (const ch of projectId) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
+  return {
+    period: "last_7_days",
+    pageviews: 1000 + (seed % 9000),
+    visitors: 100 + (seed % 900),
+  };
+}
