@@ -76,6 +76,9 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
     hideSchemaDetailsFromClientErrors: config.environment === "production",
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal and kill the
+    // process before pending last-used times are written and the database is closed.
+    stopOnTerminationSignals: false,
     logger,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
   });

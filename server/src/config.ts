@@ -8,6 +8,8 @@ export type DatabaseConfig =
   | { type: "sqlite"; path: string }
   | {
       type: "mysql";
+      /** From the URL scheme; TypeORM reads MariaDB's catalogue slightly differently. */
+      server: "mysql" | "mariadb";
       host: string;
       port: number;
       username: string;
@@ -161,15 +163,26 @@ export function parseDatabaseUrl(value: string | undefined, dataDir: string): Da
   if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
     throw new ConfigError("Invalid configuration: DATABASE_URL must start with mysql://, mariadb:// or sqlite:");
   }
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ""));
+  const decode = (part: string): string => {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      throw new ConfigError(
+        "Invalid configuration: DATABASE_URL has a malformed %-escape (percent-encode a literal % as %25)",
+      );
+    }
+  };
+  const database = decode(url.pathname.replace(/^\//, ""));
   if (!database) throw new ConfigError("Invalid configuration: DATABASE_URL must name a database (mysql://…/keyturn)");
   const socketPath = url.searchParams.get("socketPath") ?? undefined;
   return {
     type: "mysql",
-    host: url.hostname || "127.0.0.1",
+    server: url.protocol === "mariadb:" ? "mariadb" : "mysql",
+    // WHATWG URLs keep the brackets of an IPv6 host; the driver wants the bare address.
+    host: url.hostname.replace(/^\[(.*)\]$/, "$1") || "127.0.0.1",
     port: url.port ? Number(url.port) : 3306,
-    username: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+    username: decode(url.username),
+    password: decode(url.password),
     database,
     ...(socketPath ? { socketPath } : {}),
   };

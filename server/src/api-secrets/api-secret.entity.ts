@@ -1,5 +1,5 @@
 import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
-import { Column, Entity, OneToMany, PrimaryColumn } from "typeorm";
+import { Column, Entity, Index, OneToMany, PrimaryColumn } from "typeorm";
 import { Credential } from "./credential.entity";
 
 export enum ApiSecretStatus {
@@ -14,6 +14,7 @@ registerEnumType(ApiSecretStatus, { name: "ApiSecretStatus" });
  * credentials change with each rotation.
  */
 @Entity("api_secret")
+@Index("idx_api_secret_project_created", ["projectId", "createdAt"])
 @ObjectType("ApiSecret")
 export class ApiSecret {
   @Field(() => ID)

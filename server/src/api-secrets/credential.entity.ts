@@ -1,5 +1,5 @@
 import { Field, ObjectType, registerEnumType } from "type-graphql";
-import { Column, Entity, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from "typeorm";
 import type { ApiSecret } from "./api-secret.entity";
 
 export enum CredentialStatus {
@@ -11,7 +11,7 @@ export enum CredentialStatus {
 
 registerEnumType(CredentialStatus, {
   name: "CredentialStatus",
-  description: "ACTIVE: the current credential. EXPIRING: replaced, still accepted until expiresAt.",
+  description: "Where a credential is in its life; ACTIVE and EXPIRING ones are accepted by verification.",
   valuesConfig: {
     ACTIVE: { description: "The secret's current credential." },
     EXPIRING: { description: "Replaced by a rotation; accepted until expiresAt." },
@@ -22,6 +22,8 @@ registerEnumType(CredentialStatus, {
 
 /** One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed hash. */
 @Entity("credential")
+@Index("uq_credential_key_id", ["keyId"], { unique: true })
+@Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
 @ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
 export class Credential {
   @PrimaryColumn({ type: "varchar", length: 36 })
@@ -31,11 +33,11 @@ export class Credential {
   secretId!: string;
 
   @ManyToOne("ApiSecret", "credentials", { onDelete: "CASCADE" })
-  @JoinColumn({ name: "secret_id" })
+  @JoinColumn({ name: "secret_id", foreignKeyConstraintName: "fk_credential_secret" })
   apiSecret?: ApiSecret;
 
   /** 1 for the credential the secret was created with, +1 per rotation; unique per secret. */
-  @Column({ type: "int" })
+  @Column({ type: "integer" })
   generation!: number;
 
   @Field(() => String, { description: "Public identifier, sent with the secret (e.g. as the HTTP Basic user)." })

@@ -9,10 +9,10 @@ export class Project {
   @PrimaryColumn({ type: "varchar", length: 128 })
   id!: string;
 
-  @Column({ name: "active_secret_count", type: "int", default: 0 })
+  @Column({ name: "active_secret_count", type: "integer", default: 0 })
   activeSecretCount!: number;
 
   /** Every secret ever created in the project; numbers the default names ("Secret 3"). */
-  @Column({ name: "created_secret_count", type: "int", default: 0 })
+  @Column({ name: "created_secret_count", type: "integer", default: 0 })
   createdSecretCount!: number;
 }

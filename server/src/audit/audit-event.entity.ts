@@ -5,6 +5,7 @@ export type AuditAction = "secret.created" | "secret.rotated" | "secret.revoked"
 /** Who did what to which secret, when and from where. Never holds a secret or a token. */
 @Entity("audit_event")
 @Index("idx_audit_event_project_time", ["projectId", "occurredAt"])
+@Index("idx_audit_event_secret", ["secretId"])
 export class AuditEvent {
   @PrimaryColumn({ type: "varchar", length: 36 })
   id!: string;

@@ -21,7 +21,7 @@ export function createDataSource(config: DatabaseConfig): DataSource {
   }
   return new DataSource({
     ...common,
-    type: "mysql",
+    type: config.server,
     host: config.host,
     port: config.port,
     username: config.username,

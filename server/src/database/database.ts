@@ -29,7 +29,7 @@ export class Database {
   private queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly dataSource: DataSource) {
-    this.dialect = dataSource.options.type === "mysql" ? "mysql" : "sqlite";
+    this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
   }
 
   /** Connects and, unless told otherwise, brings the schema up to date. */

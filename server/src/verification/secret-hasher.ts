@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
-const DIGEST_BYTES = 32;
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
 /**
  * HMAC-SHA-256 under a server-side pepper. Secrets carry ≥160 random bits, so a fast keyed hash
@@ -21,9 +21,9 @@ export class SecretHasher {
 
   /** Constant-time comparison of fixed-length digests; a malformed stored value never matches. */
   matches(secret: string, storedHex: string): boolean {
-    const stored = Buffer.from(storedHex, "hex");
-    if (stored.length !== DIGEST_BYTES) return false;
-    return timingSafeEqual(this.digest(secret), stored);
+    // Buffer.from(…, "hex") silently stops at the first bad character, so check the shape first.
+    if (!HEX_DIGEST.test(storedHex)) return false;
+    return timingSafeEqual(this.digest(secret), Buffer.from(storedHex, "hex"));
   }
 
   private digest(secret: string): Buffer {

@@ -9,12 +9,12 @@ import type { TableColumnOptions } from "typeorm/schema-builder/options/TableCol
 type VarcharOptions = Omit<TableColumnOptions, "type">;
 
 function identifier(runner: QueryRunner, options: VarcharOptions): TableColumnOptions {
-  const mysql = runner.dataSource.options.type === "mysql";
+  const mysql = runner.dataSource.options.type !== "better-sqlite3";
   return { ...options, type: "varchar", ...(mysql ? { charset: "ascii", collation: "ascii_bin" } : {}) };
 }
 
 function text(runner: QueryRunner, options: VarcharOptions): TableColumnOptions {
-  const mysql = runner.dataSource.options.type === "mysql";
+  const mysql = runner.dataSource.options.type !== "better-sqlite3";
   return { ...options, type: "varchar", ...(mysql ? { charset: "utf8mb4", collation: "utf8mb4_unicode_ci" } : {}) };
 }
 
@@ -34,8 +34,8 @@ export class CreateSecretTables1795823133281 implements MigrationInterface {
         name: "project",
         columns: [
           identifier(runner, { name: "id", length: "128", isPrimary: true }),
-          { name: "active_secret_count", type: "int", default: 0 },
-          { name: "created_secret_count", type: "int", default: 0 },
+          { name: "active_secret_count", type: "integer", default: 0 },
+          { name: "created_secret_count", type: "integer", default: 0 },
         ],
       }),
     );
@@ -68,7 +68,7 @@ export class CreateSecretTables1795823133281 implements MigrationInterface {
         columns: [
           identifier(runner, { name: "id", length: "36", isPrimary: true }),
           identifier(runner, { name: "secret_id", length: "36" }),
-          { name: "generation", type: "int" },
+          { name: "generation", type: "integer" },
           identifier(runner, { name: "key_id", length: "64" }),
           identifier(runner, { name: "secret_hash", length: "64" }),
           text(runner, { name: "hint", length: "64" }),
@@ -92,6 +92,7 @@ export class CreateSecretTables1795823133281 implements MigrationInterface {
             referencedTableName: "api_secret",
             referencedColumnNames: ["id"],
             onDelete: "CASCADE",
+            onUpdate: "NO ACTION",
           }),
         ],
       }),

@@ -1,0 +1,69 @@
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "@jest/globals";
+import { SecretHasher } from "./secret-hasher";
+
+const PEPPER = "server-side-pepper-0123456789abcdefghij";
+const SECRET = "ktsk_3xQm0c8PzVb6Lr1NwT9yKd4Hs7Ug2Ej5Aa1b2C";
+
+describe("SecretHasher", () => {
+  const hasher = new SecretHasher(PEPPER);
+
+  it("hashes to 64 lowercase hex characters", () => {
+    expect(hasher.hash(SECRET)).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("hashes the same secret to the same value under the same pepper", () => {
+    // Verification recomputes the hash on every request, in a process that may have restarted.
+    expect(new SecretHasher(PEPPER).hash(SECRET)).toBe(hasher.hash(SECRET));
+  });
+
+  it("hashes differently under another pepper", () => {
+    // A database copied without the pepper must not be usable to test guesses.
+    expect(new SecretHasher(`${PEPPER}x`).hash(SECRET)).not.toBe(hasher.hash(SECRET));
+  });
+
+  it("hashes different secrets differently", () => {
+    expect(hasher.hash(`${SECRET.slice(0, -1)}D`)).not.toBe(hasher.hash(SECRET));
+  });
+
+  it("is a keyed hash, not a plain SHA-256 of the secret", () => {
+    expect(hasher.hash(SECRET)).not.toBe(createHash("sha256").update(SECRET).digest("hex"));
+  });
+
+  it("matches the right secret against its stored hash", () => {
+    expect(hasher.matches(SECRET, hasher.hash(SECRET))).toBe(true);
+  });
+
+  it("does not match a wrong secret", () => {
+    const stored = hasher.hash(SECRET);
+    expect(hasher.matches(`${SECRET.slice(0, -1)}D`, stored)).toBe(false);
+    expect(hasher.matches("", stored)).toBe(false);
+  });
+
+  it("does not match the right secret hashed under another pepper", () => {
+    expect(hasher.matches(SECRET, new SecretHasher(`${PEPPER}x`).hash(SECRET))).toBe(false);
+  });
+
+  it.each([
+    ["empty", () => ""],
+    ["63 characters", (hash: string) => hash.slice(0, 63)],
+    ["64 non-hex characters", () => "z".repeat(64)],
+    ["the hash with its last character made non-hex", (hash: string) => `${hash.slice(0, 63)}g`],
+    ["128 characters", (hash: string) => hash + hash],
+  ])("never matches, and never throws for, a stored value that is %s", (_label, stored) => {
+    const hash = hasher.hash(SECRET);
+    expect(hasher.matches(SECRET, stored(hash))).toBe(false);
+  });
+
+  // Defect: Buffer.from(value, "hex") stops decoding at the first character that does not complete a
+  // hex pair, so a stored value of the right 64 hex characters followed by anything decodes to the
+  // same 32 bytes and matches — contrary to "a malformed stored value never matches".
+  it.each([
+    ["the hash followed by junk", (hash: string) => `${hash}zz`],
+    ["the hash followed by a single hex digit", (hash: string) => `${hash}0`],
+    ["the hash followed by a newline", (hash: string) => `${hash}\n`],
+  ])("never matches a stored value that is %s", (_label, stored) => {
+    const hash = hasher.hash(SECRET);
+    expect(hasher.matches(SECRET, stored(hash))).toBe(false);
+  });
+});

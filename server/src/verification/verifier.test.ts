@@ -1,0 +1,199 @@
+import { CredentialFormat } from "@keyturn/shared";
+import { describe, expect, it } from "@jest/globals";
+import type { StoredCredential } from "./credential-lookup";
+import { SecretHasher } from "./secret-hasher";
+import { Verifier } from "./verifier";
+
+const format = new CredentialFormat();
+const hasher = new SecretHasher("server-side-pepper-0123456789abcdefghij");
+
+// Far from the real clock, so a test that passes only because the verifier read Date.now() would fail.
+const NOW = new Date("2031-06-01T12:00:00.000Z");
+const HOUR = 60 * 60 * 1000;
+
+/** A Verifier over an in-memory table that records every lookup and every onVerified call. */
+function setup() {
+  const table = new Map<string, StoredCredential>();
+  const lookups: string[] = [];
+  const verified: Array<{ credential: StoredCredential; at: Date }> = [];
+  const verifier = new Verifier({
+    format,
+    hasher,
+    findByKeyId: (keyId) => {
+      lookups.push(keyId);
+      return Promise.resolve(table.get(keyId) ?? null);
+    },
+    onVerified: (credential, at) => verified.push({ credential, at }),
+    now: () => NOW,
+  });
+
+  let issued = 0;
+  /** Mints a credential as the server would and stores only its hash. */
+  function issue(state: Partial<Pick<StoredCredential, "expiresAt" | "revokedAt">> = {}) {
+    const { keyId, secret } = format.generate();
+    issued++;
+    const stored: StoredCredential = {
+      credentialId: `credential-${issued}`,
+      secretId: `secret-${issued}`,
+      projectId: "shop",
+      secretHash: hasher.hash(secret),
+      expiresAt: null,
+      revokedAt: null,
+      ...state,
+    };
+    table.set(keyId, stored);
+    return { keyId, secret, stored };
+  }
+
+  return { verifier, lookups, verified, issue };
+}
+
+/** `value` with the character at `index` replaced by a different base62 character. */
+function changeCharacter(value: string, index: number): string {
+  const replacement = value[index] === "A" ? "B" : "A";
+  return value.slice(0, index) + replacement + value.slice(index + 1);
+}
+
+describe("Verifier", () => {
+  const good = format.generate();
+  const otherDeployment = new CredentialFormat({ keyId: "acme_id", secret: "acme_sk" }).generate();
+
+  it.each<[string, unknown, unknown]>([
+    ["both undefined", undefined, undefined],
+    ["null values", null, null],
+    ["a numeric Key ID", 42, good.secret],
+    ["an object secret", good.keyId, { secret: good.secret }],
+    ["an array secret", good.keyId, [good.secret]],
+    ["both empty", "", ""],
+    ["an empty secret", good.keyId, ""],
+    ["another deployment's prefixes", otherDeployment.keyId, otherDeployment.secret],
+    ["a Key ID with one character changed (bad checksum)", changeCharacter(good.keyId, 8), good.secret],
+    ["a secret with one character changed (bad checksum)", good.keyId, changeCharacter(good.secret, 10)],
+    ["a truncated Key ID", good.keyId.slice(0, -1), good.secret],
+    ["a truncated secret", good.keyId, good.secret.slice(0, -1)],
+    ["Key ID and secret swapped", good.secret, good.keyId],
+    ["a 10 KB secret", good.keyId, "x".repeat(10 * 1024)],
+    ["a 10 KB Key ID", `ktid_${"A".repeat(10 * 1024)}`, good.secret],
+  ])("refuses %s as MALFORMED without a lookup", async (_label, keyId, secret) => {
+    const { verifier, lookups, verified } = setup();
+    expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "MALFORMED" });
+    expect(lookups).toEqual([]);
+    expect(verified).toEqual([]);
+  });
+
+  it("verifies a stored credential as VALID with its project, secret and Key ID", async () => {
+    const { verifier, lookups, issue } = setup();
+    const { keyId, secret, stored } = issue();
+    expect(await verifier.verify(keyId, secret)).toEqual({
+      status: "VALID",
+      credential: { projectId: "shop", secretId: stored.secretId, keyId },
+    });
+    expect(lookups).toEqual([keyId]);
+  });
+
+  it("refuses a well-formed Key ID it has never issued as UNKNOWN_KEY_ID", async () => {
+    const { verifier, lookups } = setup();
+    const stranger = format.generate();
+    expect(await verifier.verify(stranger.keyId, stranger.secret)).toEqual({
+      status: "INVALID",
+      reason: "UNKNOWN_KEY_ID",
+    });
+    expect(lookups).toEqual([stranger.keyId]);
+  });
+
+  it("refuses another well-formed secret as WRONG_SECRET", async () => {
+    const { verifier, issue } = setup();
+    const { keyId } = issue();
+    const { secret: otherSecret } = issue();
+    expect(await verifier.verify(keyId, otherSecret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+  });
+
+  it("refuses a revoked credential as REVOKED", async () => {
+    const { verifier, issue } = setup();
+    const { keyId, secret } = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
+    expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "REVOKED" });
+  });
+
+  it("does not tell a caller with the wrong secret that the credential is revoked", async () => {
+    const { verifier, issue } = setup();
+    const { keyId } = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
+    const { secret: otherSecret } = issue();
+    expect(await verifier.verify(keyId, otherSecret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+  });
+
+  it("refuses a credential whose grace period ended as EXPIRED, by the injected clock", async () => {
+    const { verifier, issue } = setup();
+    // Still in the future by the real clock: only the injected one makes it expired.
+    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime() - 1000) });
+    expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "EXPIRED" });
+  });
+
+  it("refuses a credential at the very moment it expires", async () => {
+    const { verifier, issue } = setup();
+    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime()) });
+    expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "EXPIRED" });
+  });
+
+  it("accepts a credential still inside its grace period", async () => {
+    const { verifier, issue } = setup();
+    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime() + 1000) });
+    expect((await verifier.verify(keyId, secret)).status).toBe("VALID");
+  });
+
+  it("tells onVerified of each valid verification, with the stored credential and the injected time", async () => {
+    const { verifier, verified, issue } = setup();
+    const { keyId, secret, stored } = issue();
+    await verifier.verify(keyId, secret);
+    await verifier.verify(keyId, secret);
+    expect(verified).toHaveLength(2);
+    for (const call of verified) {
+      expect(call.credential).toBe(stored);
+      expect(call.at).toEqual(NOW);
+    }
+  });
+
+  it("never tells onVerified of an invalid verification", async () => {
+    const { verifier, verified, issue } = setup();
+    const active = issue();
+    const revoked = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
+    const expired = issue({ expiresAt: new Date(NOW.getTime() - HOUR) });
+    const stranger = format.generate();
+
+    const results = await Promise.all([
+      verifier.verify(active.keyId, revoked.secret),
+      verifier.verify(revoked.keyId, revoked.secret),
+      verifier.verify(expired.keyId, expired.secret),
+      verifier.verify(stranger.keyId, stranger.secret),
+      verifier.verify(active.keyId, "not a secret"),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["INVALID", "INVALID", "INVALID", "INVALID", "INVALID"]);
+    expect(verified).toEqual([]);
+  });
+
+  it("works without onVerified or now", async () => {
+    const { keyId, secret } = format.generate();
+    const stored: StoredCredential = {
+      credentialId: "credential-1",
+      secretId: "secret-1",
+      projectId: "shop",
+      secretHash: hasher.hash(secret),
+      expiresAt: new Date(Date.now() + HOUR),
+      revokedAt: null,
+    };
+    const verifier = new Verifier({ format, hasher, findByKeyId: () => Promise.resolve(stored) });
+    expect((await verifier.verify(keyId, secret)).status).toBe("VALID");
+  });
+
+  it("rejects when the lookup fails, so the HTTP layer can answer 503 rather than 'invalid'", async () => {
+    const verified: StoredCredential[] = [];
+    const verifier = new Verifier({
+      format,
+      hasher,
+      findByKeyId: () => Promise.reject(new Error("database is unreachable")),
+      onVerified: (credential) => verified.push(credential),
+      now: () => NOW,
+    });
+    await expect(verifier.verify(good.keyId, good.secret)).rejects.toThrow("database is unreachable");
+    expect(verified).toEqual([]);
+  });
+});
