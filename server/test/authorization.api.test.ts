@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { buildKeyturnSchema } from "../src/schema";
+import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import {
+  CREATE_SECRET,
+  LIST_SECRETS,
+  REVOKE_SECRET,
+  ROTATE_SECRET,
+  createSecret,
+  verifyStatus,
+  type Revealed,
+} from "./support/operations";
+import { JWT_SECRET, hostToken, startTestServer, type TestServer } from "./support/test-server";
+
+type Caller =
+  | "anonymous"
+  | "malformedToken"
+  | "wronglySigned"
+  | "expired"
+  | "noProjectRole"
+  | "viewer"
+  | "admin"
+  | "otherProjectAdmin";
+type Outcome = "OK" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
+type Operation = "apiSecrets" | "createSecret" | "rotateSecret" | "revokeSecret";
+
+const UNAUTHENTICATED_CALLERS = {
+  anonymous: "UNAUTHENTICATED",
+  malformedToken: "UNAUTHENTICATED",
+  wronglySigned: "UNAUTHENTICATED",
+  expired: "UNAUTHENTICATED",
+} as const;
+
+/**
+ * Who may do what, as data. Every Query and Mutation field must appear here: a new operation
+ * without a row fails the completeness test below (deny by default).
+ */
+const MATRIX: Record<Operation, Record<Caller, Outcome>> = {
+  apiSecrets: {
+    ...UNAUTHENTICATED_CALLERS,
+    noProjectRole: "FORBIDDEN",
+    viewer: "OK",
+    admin: "OK",
+    otherProjectAdmin: "FORBIDDEN",
+  },
+  createSecret: {
+    ...UNAUTHENTICATED_CALLERS,
+    noProjectRole: "FORBIDDEN",
+    viewer: "FORBIDDEN",
+    admin: "OK",
+    otherProjectAdmin: "FORBIDDEN",
+  },
+  // Named by a secret id: outsiders get NOT_FOUND, the same answer as for an id that does not exist.
+  rotateSecret: {
+    ...UNAUTHENTICATED_CALLERS,
+    noProjectRole: "NOT_FOUND",
+    viewer: "FORBIDDEN",
+    admin: "OK",
+    otherProjectAdmin: "NOT_FOUND",
+  },
+  revokeSecret: {
+    ...UNAUTHENTICATED_CALLERS,
+    noProjectRole: "NOT_FOUND",
+    viewer: "FORBIDDEN",
+    admin: "OK",
+    otherProjectAdmin: "NOT_FOUND",
+  },
+};
+
+describe("the authorisation matrix", () => {
+  it("names every Query and Mutation field of the schema", async () => {
+    const schema = await buildKeyturnSchema();
+    const fields = [schema.getQueryType(), schema.getMutationType()].flatMap((type) =>
+      Object.keys(type?.getFields() ?? {}),
+    );
+    expect(fields.sort()).toEqual(Object.keys(MATRIX).sort());
+  });
+});
+
+describeEachDatabase("authorisation", (createDatabase) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let tokens: Record<Caller, string | undefined>;
+  let admin: string;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    // Every cell creates its own target secret.
+    server = await startTestServer(database, { MAX_ACTIVE_SECRETS_PER_PROJECT: "1000" });
+    admin = await hostToken({ acme: "admin" });
+    tokens = {
+      anonymous: undefined,
+      malformedToken: "not-a-jwt",
+      wronglySigned: await hostToken({ acme: "admin" }, { secret: `${JWT_SECRET}-but-not-this-one` }),
+      expired: await hostToken({ acme: "admin" }, { expiresIn: "-1h" }),
+      noProjectRole: await hostToken({}),
+      viewer: await hostToken({ acme: "viewer" }, { sub: "victor" }),
+      admin,
+      otherProjectAdmin: await hostToken({ globex: "admin" }, { sub: "mallory" }),
+    };
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await database.drop();
+  });
+
+  async function attempt(operation: Operation, token: string | undefined, target: Revealed) {
+    switch (operation) {
+      case "apiSecrets":
+        return server.graphql(LIST_SECRETS, { projectId: "acme" }, token);
+      case "createSecret":
+        return server.graphql(CREATE_SECRET, { input: { projectId: "acme" } }, token);
+      case "rotateSecret":
+        return server.graphql(ROTATE_SECRET, { input: { id: target.id } }, token);
+      case "revokeSecret":
+        return server.graphql(REVOKE_SECRET, { input: { id: target.id } }, token);
+    }
+  }
+
+  const cells = Object.entries(MATRIX).flatMap(([operation, row]) =>
+    Object.entries(row).map(([caller, outcome]) => [operation as Operation, caller as Caller, outcome] as const),
+  );
+
+  it.each(cells)("%s by %s → %s", async (operation, caller, outcome) => {
+    const target = await createSecret(server, admin, "acme");
+    const body = await attempt(operation, tokens[caller], target);
+    if (outcome === "OK") {
+      expect(body.errors).toBeUndefined();
+      return;
+    }
+    expect(body.errors?.[0]?.extensions?.code).toBe(outcome);
+    expect(body.data).toBeNull();
+    // A refused call changes nothing: the target's credential still verifies.
+    expect(await verifyStatus(server, target.keyId, target.secret)).toBe(200);
+  });
+
+  it("answers another project's secret id exactly as it answers an id that does not exist", async () => {
+    const target = await createSecret(server, admin, "acme");
+    const outsider = tokens.otherProjectAdmin;
+    for (const mutation of [ROTATE_SECRET, REVOKE_SECRET]) {
+      const existing = await server.graphql(mutation, { input: { id: target.id } }, outsider);
+      const missing = await server.graphql(
+        mutation,
+        { input: { id: "00000000-0000-4000-8000-000000000000" } },
+        outsider,
+      );
+      expect(existing).toEqual(missing);
+    }
+  });
+
+  it("never lets a token for one project list another's secrets", async () => {
+    const body = await server.graphql(LIST_SECRETS, { projectId: "acme" }, tokens.otherProjectAdmin);
+    expect(body.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(JSON.stringify(body)).not.toMatch(/ktid_/);
+  });
+});

@@ -1,0 +1,165 @@
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { ApiSecret } from "../src/api-secrets/api-secret.entity";
+import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { CREATE_SECRET, LIST_SECRETS, errorCode } from "./support/operations";
+import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+
+describeEachDatabase("the HTTP surface", (createDatabase) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    server = await startTestServer(database);
+    admin = await hostToken({ acme: "admin" });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await database.drop();
+  });
+
+  it("reports liveness and readiness", async () => {
+    expect((await server.http().get("/healthz")).body).toEqual({ status: "ok" });
+    const ready = await server.http().get("/readyz");
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: "ready" });
+  });
+
+  it("marks every GraphQL response no-store, since some carry plaintext secrets", async () => {
+    const res = await server
+      .http()
+      .post("/graphql")
+      .set("authorization", `Bearer ${admin}`)
+      .send({ query: CREATE_SECRET, variables: { input: { projectId: "acme" } } });
+    expect(res.status).toBe(200);
+    expect(res.headers["cache-control"]).toBe("no-store");
+  });
+
+  describe("refuses hostile requests with a 4xx and no internals", () => {
+    it("blocks simple cross-site requests (CSRF prevention)", async () => {
+      const res = await server
+        .http()
+        .post("/graphql")
+        .set("content-type", "text/plain")
+        .send(JSON.stringify({ query: "{ __typename }" }));
+      expect(res.status).toBe(400);
+    });
+
+    it("refuses batched operations", async () => {
+      const res = await server
+        .http()
+        .post("/graphql")
+        .set("authorization", `Bearer ${admin}`)
+        .send([{ query: "{ __typename }" }, { query: "{ __typename }" }]);
+      expect(res.status).toBe(400);
+    });
+
+    it("refuses a mutation over GET", async () => {
+      const res = await server
+        .http()
+        .get("/graphql")
+        .query({ query: 'mutation { createSecret(input: {projectId: "acme"}) { apiSecret { id } } }' })
+        .set("apollo-require-preflight", "true")
+        .set("authorization", `Bearer ${admin}`);
+      expect(res.status).toBe(405);
+      const list = await server.graphql(LIST_SECRETS, { projectId: "acme" }, admin);
+      expect(list.data?.apiSecrets).toHaveLength(1);
+    });
+
+    it("answers malformed JSON with 400 and no stack trace", async () => {
+      const res = await server.http().post("/graphql").set("content-type", "application/json").send("{ nope");
+      expect(res.status).toBe(400);
+      expect(res.text).not.toMatch(/\bat \w|node_modules|SyntaxError/);
+    });
+
+    it("answers a body over 64 KB with 413", async () => {
+      const res = await server
+        .http()
+        .post("/graphql")
+        .send({ query: "{ __typename }", variables: { pad: "x".repeat(70_000) } });
+      expect(res.status).toBe(413);
+      expect(res.text).not.toMatch(/\bat \w|node_modules/);
+    });
+
+    it("answers a syntax error in the operation with GRAPHQL_PARSE_FAILED", async () => {
+      const body = await server.graphql("{ apiSecrets(", {}, admin);
+      expect(errorCode(body)).toBe("GRAPHQL_PARSE_FAILED");
+    });
+
+    it("answers unknown paths with a JSON 404", async () => {
+      const res = await server.http().get("/wp-admin.php");
+      expect(res.status).toBe(404);
+      expect(res.body).toEqual({ error: "Not found" });
+    });
+  });
+
+  describe("the playground", () => {
+    // Its scripts load through a dynamic import() that jest's VM cannot run; main.process.test.ts
+    // fetches them from the real server.
+    it("serves GraphiQL for browsers, with scripts from this server and no CDN", async () => {
+      const page = await server.http().get("/graphql").set("accept", "text/html");
+      expect(page.status).toBe(200);
+      expect(page.text).toContain("/graphql/static/ruru.js");
+      expect(page.text).not.toMatch(/https?:\/\//);
+    });
+
+    it("is off in production", async () => {
+      const production = await startTestServer(database, { NODE_ENV: "production" });
+      try {
+        const page = await production.http().get("/graphql").set("accept", "text/html");
+        expect(page.text).not.toContain("ruru");
+        const introspection = await production.graphql("{ __schema { types { name } } }", {}, admin);
+        expect(errorCode(introspection)).toBe("GRAPHQL_VALIDATION_FAILED");
+        const typo = await production.graphql(
+          "query ($p: ID!) { apiSecretz(projectId: $p) { id } }",
+          { p: "acme" },
+          admin,
+        );
+        expect(JSON.stringify(typo)).not.toMatch(/Did you mean/);
+      } finally {
+        await production.close();
+      }
+    });
+  });
+});
+
+describeEachDatabase("an internal failure", (createDatabase) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    server = await startTestServer(database);
+    admin = await hostToken({ acme: "admin" });
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await database.drop();
+  });
+
+  it("is masked for the client, logged with its cause, and leaves nothing half-written", async () => {
+    // Break the database under the running server: the audit insert, last in the transaction, fails.
+    await server.db.dataSource.query("DROP TABLE audit_event");
+    const body = await server.graphql(CREATE_SECRET, { input: { projectId: "acme", name: "Doomed" } }, admin);
+
+    expect(body.errors).toEqual([
+      { message: "Internal server error.", path: ["createSecret"], extensions: { code: "INTERNAL_SERVER_ERROR" } },
+    ]);
+    expect(JSON.stringify(body)).not.toMatch(/audit_event|SQL|\bER_|sqlite|mysql|stack/i);
+    expect(server.logs.join("")).toMatch(/audit_event/);
+    expect(await server.db.dataSource.manager.count(ApiSecret)).toBe(0);
+    const [project] = await server.db.dataSource.query("SELECT active_secret_count FROM project WHERE id = 'acme'");
+    expect(Number(project.active_secret_count)).toBe(0);
+  });
+
+  it("turns readiness to 503 while the database is unreachable", async () => {
+    await server.db.dataSource.destroy();
+    const res = await server.http().get("/readyz");
+    expect(res.status).toBe(503);
+    expect((await server.http().get("/healthz")).status).toBe(200);
+  });
+});

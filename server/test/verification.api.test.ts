@@ -1,0 +1,173 @@
+import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { LIST_SECRETS, REVOKE_SECRET, createSecret, rotateSecret, type Revealed } from "./support/operations";
+import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+
+function basic(keyId: string, secret: string): string {
+  return `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`;
+}
+
+/** One character of the secret changed: a typo the checksum catches. */
+function typo(secret: string): string {
+  const i = 10;
+  return secret.slice(0, i) + (secret[i] === "A" ? "B" : "A") + secret.slice(i + 1);
+}
+
+describeEachDatabase("verification", (createDatabase) => {
+  let database: TestDatabase;
+  let server: TestServer;
+  let admin: string;
+  let live: Revealed;
+  let revoked: Revealed;
+  let rotatedAway: Revealed;
+
+  beforeAll(async () => {
+    database = await createDatabase();
+    server = await startTestServer(database);
+    admin = await hostToken({ acme: "admin" });
+    live = await createSecret(server, admin, "acme", "Live");
+    revoked = await createSecret(server, admin, "acme", "Revoked");
+    await server.graphql(REVOKE_SECRET, { input: { id: revoked.id } }, admin);
+    rotatedAway = await createSecret(server, admin, "acme", "Rotated");
+    await rotateSecret(server, admin, rotatedAway.id);
+  });
+
+  afterAll(async () => {
+    await server.close();
+    await database.drop();
+  });
+
+  describe("POST /v1/verify", () => {
+    it("answers 200 with the project, secret and key for valid credentials", async () => {
+      const res = await server.http().post("/v1/verify").send({ keyId: live.keyId, secret: live.secret });
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual({ valid: true, projectId: "acme", secretId: live.id, keyId: live.keyId });
+      expect(res.headers["cache-control"]).toBe("no-store");
+    });
+
+    it("answers the same 401 for malformed, unknown, wrong, revoked and superseded credentials", async () => {
+      const unknownKeyId = (await createSecret(server, admin, "acme")).keyId.replace(/.{6}$/, "");
+      const attempts: Array<Record<string, unknown>> = [
+        {},
+        { keyId: live.keyId },
+        { keyId: 42, secret: ["x"] },
+        { keyId: live.keyId, secret: "" },
+        { keyId: live.keyId, secret: typo(live.secret) },
+        { keyId: live.keyId, secret: live.secret.slice(0, -1) },
+        { keyId: live.keyId, secret: `${live.secret}\r\nX-Injected: 1` },
+        { keyId: live.keyId, secret: "ктsk_" + "é".repeat(38) },
+        { keyId: `${unknownKeyId}000000`, secret: live.secret },
+        { keyId: live.keyId, secret: revoked.secret },
+        { keyId: revoked.keyId, secret: revoked.secret },
+        { keyId: rotatedAway.keyId, secret: rotatedAway.secret },
+        { keyId: live.secret, secret: live.keyId },
+      ];
+      for (const attempt of attempts) {
+        const res = await server.http().post("/v1/verify").send(attempt);
+        expect({ attempt, status: res.status, body: res.body }).toEqual({
+          attempt,
+          status: 401,
+          body: { valid: false },
+        });
+      }
+    });
+
+    it("rejects a bad checksum without touching the database", async () => {
+      const execute = jest.spyOn(server.db, "execute");
+      try {
+        const res = await server
+          .http()
+          .post("/v1/verify")
+          .send({ keyId: live.keyId, secret: typo(live.secret) });
+        expect(res.status).toBe(401);
+        expect(execute).not.toHaveBeenCalled();
+        await server.http().post("/v1/verify").send({ keyId: live.keyId, secret: live.secret });
+        expect(execute).toHaveBeenCalledTimes(1);
+      } finally {
+        execute.mockRestore();
+      }
+    });
+
+    it.each([
+      ["a body that is not JSON", "application/json", "{not json", 400],
+      ["a form post", "application/x-www-form-urlencoded", "keyId=a&secret=b", 415],
+      ["a body over 4 KB", "application/json", JSON.stringify({ keyId: "x".repeat(5000), secret: "y" }), 413],
+      ["JSON that is not an object", "application/json", "null", 401],
+    ])("answers %s with a 4xx, never a 5xx", async (_label, contentType, body, status) => {
+      const res = await server.http().post("/v1/verify").set("content-type", contentType).send(body);
+      expect(res.status).toBe(status);
+    });
+
+    it("answers other methods with 405 and an Allow header", async () => {
+      const res = await server.http().get("/v1/verify");
+      expect(res.status).toBe(405);
+      expect(res.headers.allow).toBe("POST");
+    });
+  });
+
+  describe("GET /analytics/v1/report (HTTP Basic keyId:secret)", () => {
+    it("answers 200 with JSON naming the project for valid credentials", async () => {
+      const res = await server.http().get("/analytics/v1/report").set("authorization", basic(live.keyId, live.secret));
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ projectId: "acme", keyId: live.keyId, report: { period: "last_7_days" } });
+    });
+
+    const refusals: Array<[string, () => string | undefined]> = [
+      ["no Authorization header", () => undefined],
+      ["a Bearer token", () => `Bearer ${live.secret}`],
+      ["Basic without a colon", () => `Basic ${Buffer.from(live.secret).toString("base64")}`],
+      ["Basic that is not base64", () => "Basic %%%"],
+      ["a wrong secret", () => basic(live.keyId, typo(live.secret))],
+      ["a revoked secret", () => basic(revoked.keyId, revoked.secret)],
+      ["a rotated-away secret", () => basic(rotatedAway.keyId, rotatedAway.secret)],
+      ["an over-long header", () => `Basic ${"A".repeat(2_000)}`],
+    ];
+    it.each(refusals)("answers %s with 401 and a Basic challenge", async (_label, authorization) => {
+      const req = server.http().get("/analytics/v1/report");
+      const header = authorization();
+      if (header) req.set("authorization", header);
+      const res = await req;
+      expect(res.status).toBe(401);
+      expect(res.headers["www-authenticate"]).toBe('Basic realm="analytics", charset="UTF-8"');
+      expect(res.body).toEqual({ error: "Invalid credentials" });
+    });
+  });
+
+  it("answers headers beyond Node's limit with 431, not a 5xx", async () => {
+    const res = await server
+      .http()
+      .get("/analytics/v1/report")
+      .set("authorization", `Basic ${"A".repeat(20_000)}`);
+    expect(res.status).toBe(431);
+  });
+
+  describe("last used", () => {
+    it("is recorded without a write per request, and shown in the list", async () => {
+      const secret = await createSecret(server, admin, "acme", "Busy");
+      const transaction = jest.spyOn(server.db, "transaction");
+      try {
+        for (let i = 0; i < 25; i++) {
+          const res = await server
+            .http()
+            .get("/analytics/v1/report")
+            .set("authorization", basic(secret.keyId, secret.secret));
+          expect(res.status).toBe(200);
+        }
+        expect(transaction).not.toHaveBeenCalled();
+        await server.app.lastUsed.flush();
+        expect(transaction).toHaveBeenCalledTimes(1);
+
+        // Within the minute, further uses write nothing.
+        await server.http().post("/v1/verify").send({ keyId: secret.keyId, secret: secret.secret });
+        await server.app.lastUsed.flush();
+        expect(transaction).toHaveBeenCalledTimes(1);
+      } finally {
+        transaction.mockRestore();
+      }
+      const list = await server.graphql(LIST_SECRETS, { projectId: "acme" }, admin);
+      const listed = list.data?.apiSecrets.find((s: { id: string }) => s.id === secret.id);
+      expect(Date.now() - Date.parse(listed.lastUsedAt)).toBeLessThan(60_000);
+      expect(listed.credentials[0].lastUsedAt).toBe(listed.lastUsedAt);
+    });
+  });
+});
