@@ -127,6 +127,16 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain(short);
   });
 
+  it("accepts short keys outside production, with a warning that names them but not their values", () => {
+    const config = loadConfig({ AUTH_JWT_SECRET: "dev-secret", SECRET_PEPPER: "dev-pepper", DATA_DIR: "/nonexistent" });
+    expect(config.auth.jwtSecret).toBe("dev-secret");
+    expect(config.warnings).toEqual([
+      expect.stringContaining("AUTH_JWT_SECRET is shorter than 32"),
+      expect.stringContaining("SECRET_PEPPER is shorter than 32"),
+    ]);
+    expect(config.warnings.join(" ")).not.toMatch(/dev-secret|dev-pepper/);
+  });
+
   it("accepts an AUTH_JWT_SECRET of exactly 32 characters", () => {
     const secret = "x".repeat(32);
     expect(loadConfig({ ...PRODUCTION, AUTH_JWT_SECRET: secret }).auth.jwtSecret).toBe(secret);

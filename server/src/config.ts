@@ -42,6 +42,8 @@ export interface Config {
   };
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   playground: boolean;
+  /** Problems tolerated outside production, for the server to log at start. */
+  warnings: string[];
 }
 
 /** A configuration problem, with a message that names the variable and never echoes a secret value. */
@@ -60,7 +62,7 @@ const EnvironmentSchema = z.object({
   TRUST_PROXY: z.string().optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
-  AUTH_JWT_SECRET: z.string().min(MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters`).optional(),
+  AUTH_JWT_SECRET: z.string().optional(),
   AUTH_JWKS_URL: z.url({ protocol: /^https?$/ }).optional(),
   AUTH_JWT_ALGORITHMS: z
     .string()
@@ -70,7 +72,7 @@ const EnvironmentSchema = z.object({
   AUTH_JWT_ISSUER: z.string().optional(),
   AUTH_JWT_AUDIENCE: z.string().optional(),
   AUTH_CLOCK_TOLERANCE_SECONDS: z.coerce.number().int().min(0).max(300).default(5),
-  SECRET_PEPPER: z.string().min(MIN_KEY_LENGTH, `must be at least ${MIN_KEY_LENGTH} characters`).optional(),
+  SECRET_PEPPER: z.string().optional(),
   KEY_ID_PREFIX: z.string().regex(PREFIX_PATTERN).default(DEFAULT_CREDENTIAL_PREFIXES.keyId),
   SECRET_PREFIX: z.string().regex(PREFIX_PATTERN).default(DEFAULT_CREDENTIAL_PREFIXES.secret),
   MAX_ACTIVE_SECRETS_PER_PROJECT: z.coerce.number().int().min(1).max(1000).default(10),
@@ -104,6 +106,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (production && !e.SECRET_PEPPER) {
     throw new ConfigError("Invalid configuration: SECRET_PEPPER is required in production");
   }
+  // RFC 7518 asks for HS256 keys of at least 256 bits; production insists, development only warns.
+  const warnings: string[] = [];
+  for (const name of ["AUTH_JWT_SECRET", "SECRET_PEPPER"] as const) {
+    const value = e[name];
+    if (value === undefined || value.length >= MIN_KEY_LENGTH) continue;
+    const problem = `${name} is shorter than ${MIN_KEY_LENGTH} characters`;
+    if (production) throw new ConfigError(`Invalid configuration: ${problem}, the minimum in production`);
+    warnings.push(`${problem}: accepted outside production only`);
+  }
   if (e.KEY_ID_PREFIX === e.SECRET_PREFIX) {
     throw new ConfigError("Invalid configuration: KEY_ID_PREFIX and SECRET_PREFIX must differ");
   }
@@ -122,6 +133,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     logLevel: e.LOG_LEVEL,
     playground: e.GRAPHQL_PLAYGROUND ?? !production,
+    warnings,
   };
 }
 

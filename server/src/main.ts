@@ -9,6 +9,7 @@ const SHUTDOWN_DEADLINE_MS = 15_000;
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
+  for (const warning of config.warnings) logger.warn(warning);
   const db = await Database.open(config.database);
   const app = await createApp({ config, db, logger });
   const url = await app.listen();

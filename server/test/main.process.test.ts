@@ -310,10 +310,10 @@ describe("the built server process (server/dist/main.js)", () => {
   it.each<BadConfiguration>([
     { problem: "a PORT that is not a number", env: { PORT: "abc" }, names: "PORT" },
     {
-      problem: "a too-short AUTH_JWT_SECRET",
-      env: { AUTH_JWT_SECRET: "short" },
+      problem: "a too-short AUTH_JWT_SECRET in production",
+      env: { NODE_ENV: "production", AUTH_JWT_SECRET: "tiny-secret-7", SECRET_PEPPER: "p".repeat(32) },
       names: "AUTH_JWT_SECRET",
-      secret: "short",
+      secret: "tiny-secret-7",
     },
     {
       problem: "a DATABASE_URL that is neither MySQL nor SQLite",
