@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { buildKeyturnSchema } from "../src/schema";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { describeEachDatabase } from "./support/databases";
 import {
   CREATE_SECRET,
   LIST_SECRETS,
@@ -10,7 +10,7 @@ import {
   verifyStatus,
   type Revealed,
 } from "./support/operations";
-import { JWT_SECRET, hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { JWT_SECRET, hostToken, useTestServer } from "./support/test-server";
 
 type Caller =
   | "anonymous"
@@ -78,15 +78,12 @@ describe("the authorisation matrix", () => {
 });
 
 describeEachDatabase("authorisation", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  // Every cell creates its own target secret.
+  const server = useTestServer(createDatabase, { MAX_ACTIVE_SECRETS_PER_PROJECT: "1000" });
   let tokens: Record<Caller, string | undefined>;
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    // Every cell creates its own target secret.
-    server = await startTestServer(database, { MAX_ACTIVE_SECRETS_PER_PROJECT: "1000" });
     admin = await hostToken({ acme: "admin" });
     tokens = {
       anonymous: undefined,
@@ -98,11 +95,6 @@ describeEachDatabase("authorisation", (createDatabase) => {
       admin,
       otherProjectAdmin: await hostToken({ globex: "admin" }, { sub: "mallory" }),
     };
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   async function attempt(operation: Operation, token: string | undefined, target: Revealed) {

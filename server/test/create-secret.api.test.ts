@@ -1,28 +1,20 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { AuditEvent } from "../src/audit/audit-event.entity";
 import { Credential } from "../src/api-secrets/credential.entity";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { describeEachDatabase } from "./support/databases";
 import { CREATE_SECRET, LIST_SECRETS, createSecret, errorCode, verifyStatus } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { hostToken, useTestServer } from "./support/test-server";
 
 describeEachDatabase("createSecret", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase, { MAX_ACTIVE_SECRETS_PER_PROJECT: "3" });
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database, { MAX_ACTIVE_SECRETS_PER_PROJECT: "3" });
     admin = await hostToken(
       Object.fromEntries(
         ["shop", "listed", "stored", "audited", "markup", "limited", "racing", "invalid"].map((p) => [p, "admin"]),
       ),
     );
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   it("returns the new secret and its credentials once, with a verifiable secret", async () => {

@@ -1,23 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { describeEachDatabase } from "./support/databases";
 import { CREATE_SECRET, LIST_SECRETS, errorCode } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { hostToken, startTestServer, useTestServer } from "./support/test-server";
 
 describeEachDatabase("the HTTP surface", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase);
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database);
     admin = await hostToken({ acme: "admin" });
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   it("reports liveness and readiness", async () => {
@@ -106,7 +98,7 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
     });
 
     it("is off in production", async () => {
-      const production = await startTestServer(database, { NODE_ENV: "production" });
+      const production = await startTestServer(server.database, { NODE_ENV: "production" });
       try {
         const page = await production.http().get("/graphql").set("accept", "text/html");
         expect(page.text).not.toContain("ruru");
@@ -126,19 +118,11 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
 });
 
 describeEachDatabase("an internal failure", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase);
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database);
     admin = await hostToken({ acme: "admin" });
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   it("is masked for the client, logged with its cause, and leaves nothing half-written", async () => {

@@ -156,6 +156,15 @@ async function waitUntilReady(server: ServerProcess, baseUrl: string): Promise<v
   await waitForStatus200(server, `${baseUrl}/readyz`, Math.max(1, 15_000 - (Date.now() - started)));
 }
 
+/** A server with only PORT configured, on a free port, once it answers /readyz. */
+async function startDefaultServer(): Promise<{ server: ServerProcess; baseUrl: string }> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = startServer(environment({ PORT: String(port) }));
+  await waitUntilReady(server, baseUrl);
+  return { server, baseUrl };
+}
+
 function tokenFromCli(server: ServerProcess): string {
   return execFileSync(process.execPath, [TOKEN_CLI, "--project", "demo", "--role", "admin"], {
     cwd: server.cwd,
@@ -239,10 +248,7 @@ describe("the built server process (server/dist/main.js)", () => {
   });
 
   it("starts with no configuration but PORT, generates its development keys and database under ./data, and accepts a CLI token", async () => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = startServer(environment({ PORT: String(port) }));
-    await waitUntilReady(server, baseUrl);
+    const { server, baseUrl } = await startDefaultServer();
 
     for (const file of ["keyturn.sqlite", "dev-jwt-secret", "dev-secret-pepper"]) {
       expect(existsSync(join(server.cwd, "data", file))).toBe(true);
@@ -259,10 +265,7 @@ describe("the built server process (server/dist/main.js)", () => {
   }, 30_000);
 
   it("serves the offline playground's scripts from the server itself", async () => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = startServer(environment({ PORT: String(port) }));
-    await waitUntilReady(server, baseUrl);
+    const { baseUrl } = await startDefaultServer();
 
     const page = await fetch(`${baseUrl}/graphql`, { headers: { accept: "text/html" } });
     const html = await page.text();
@@ -345,10 +348,7 @@ describe("the built server process (server/dist/main.js)", () => {
   );
 
   it("drains in-flight requests on SIGTERM, then exits 0 with “Stopped cleanly”", async () => {
-    const port = await freePort();
-    const server = startServer(environment({ PORT: String(port) }));
-    const baseUrl = `http://127.0.0.1:${port}`;
-    await waitUntilReady(server, baseUrl);
+    const { server, baseUrl } = await startDefaultServer();
     const token = tokenFromCli(server);
     const existing = await createDemoSecret(baseUrl, token);
 
@@ -435,10 +435,7 @@ describe("the built server process (server/dist/main.js)", () => {
   }, 40_000);
 
   it("logs JSON lines only, never the bearer token, the revealed secret or the development keys", async () => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const server = startServer(environment({ PORT: String(port) }));
-    await waitUntilReady(server, baseUrl);
+    const { server, baseUrl } = await startDefaultServer();
     const token = tokenFromCli(server);
     const credentials = await createDemoSecret(baseUrl, token);
     expect((await verify(baseUrl, credentials)).status).toBe(200);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
+import { beforeAll, expect, it } from "@jest/globals";
 import { AuditEvent } from "../src/audit/audit-event.entity";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { describeEachDatabase } from "./support/databases";
 import {
   CREATE_SECRET,
   LIST_SECRETS,
@@ -10,22 +10,14 @@ import {
   rotateSecret,
   verifyStatus,
 } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { hostToken, useTestServer } from "./support/test-server";
 
 describeEachDatabase("revokeSecret", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase, { MAX_ACTIVE_SECRETS_PER_PROJECT: "2" });
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database, { MAX_ACTIVE_SECRETS_PER_PROJECT: "2" });
     admin = await hostToken({ acme: "admin", full: "admin" });
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   it("stops every credential at once, including one in its grace period", async () => {

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { beforeAll, describe, expect, it } from "@jest/globals";
 import { AuditEvent } from "../src/audit/audit-event.entity";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { describeEachDatabase } from "./support/databases";
 import {
   LIST_SECRETS,
   REVOKE_SECRET,
@@ -10,24 +10,16 @@ import {
   rotateSecret,
   verifyStatus,
 } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { hostToken, useTestServer } from "./support/test-server";
 
 const HOUR = 3600;
 
 describeEachDatabase("rotateSecret", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase);
   let admin: string;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database);
     admin = await hostToken({ acme: "admin" });
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   it("rejects the old credential as soon as rotation commits, by default", async () => {

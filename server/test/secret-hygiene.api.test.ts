@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { afterAll, beforeAll, expect, it } from "@jest/globals";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { expect, it } from "@jest/globals";
+import { describeEachDatabase } from "./support/databases";
 import { CREATE_SECRET, REVOKE_SECRET, createSecret, rotateSecret, verifyStatus } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { hostToken, useTestServer, type TestServer } from "./support/test-server";
 
 /** Everything the database holds, as text: every row of every table, or the SQLite files byte for byte. */
-async function dumpDatabase(server: TestServer, database: TestDatabase): Promise<string> {
-  if (database.dialect === "sqlite") {
-    const dir = dirname(database.url.slice("sqlite:".length));
+async function dumpDatabase(server: TestServer): Promise<string> {
+  if (server.database.dialect === "sqlite") {
+    const dir = dirname(server.database.url.slice("sqlite:".length));
     return readdirSync(dir)
       .map((file) => readFileSync(join(dir, file)).toString("latin1"))
       .join("\n");
@@ -21,20 +21,9 @@ async function dumpDatabase(server: TestServer, database: TestDatabase): Promise
 }
 
 describeEachDatabase("secret hygiene", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase, { LOG_LEVEL: "trace" });
   const revealed: string[] = [];
   const tokens: string[] = [];
-
-  beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database, { LOG_LEVEL: "trace" });
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
-  });
 
   it("keeps every revealed secret and every bearer token out of the database and the logs", async () => {
     const admin = await hostToken({ acme: "admin" });
@@ -61,7 +50,7 @@ describeEachDatabase("secret hygiene", (createDatabase) => {
     await server.graphql(REVOKE_SECRET, { input: { id: second.id } }, admin);
     await server.app.lastUsed.flush();
 
-    const dump = await dumpDatabase(server, database);
+    const dump = await dumpDatabase(server);
     const logs = server.logs.join("");
     expect(logs.length).toBeGreaterThan(1000);
     for (const value of [...revealed, ...tokens]) {

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it, jest } from "@jest/globals";
-import { describeEachDatabase, type TestDatabase } from "./support/databases";
+import { beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { openVerifier } from "../src/verification";
+import { describeEachDatabase } from "./support/databases";
 import { LIST_SECRETS, REVOKE_SECRET, createSecret, rotateSecret, type Revealed } from "./support/operations";
-import { hostToken, startTestServer, type TestServer } from "./support/test-server";
+import { PEPPER, hostToken, useTestServer } from "./support/test-server";
 
 function basic(keyId: string, secret: string): string {
   return `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`;
@@ -14,27 +15,19 @@ function typo(secret: string): string {
 }
 
 describeEachDatabase("verification", (createDatabase) => {
-  let database: TestDatabase;
-  let server: TestServer;
+  const server = useTestServer(createDatabase);
   let admin: string;
   let live: Revealed;
   let revoked: Revealed;
   let rotatedAway: Revealed;
 
   beforeAll(async () => {
-    database = await createDatabase();
-    server = await startTestServer(database);
     admin = await hostToken({ acme: "admin" });
     live = await createSecret(server, admin, "acme", "Live");
     revoked = await createSecret(server, admin, "acme", "Revoked");
     await server.graphql(REVOKE_SECRET, { input: { id: revoked.id } }, admin);
     rotatedAway = await createSecret(server, admin, "acme", "Rotated");
     await rotateSecret(server, admin, rotatedAway.id);
-  });
-
-  afterAll(async () => {
-    await server.close();
-    await database.drop();
   });
 
   describe("POST /v1/verify", () => {
@@ -139,6 +132,34 @@ describeEachDatabase("verification", (createDatabase) => {
       .get("/analytics/v1/report")
       .set("authorization", `Basic ${"A".repeat(20_000)}`);
     expect(res.status).toBe(431);
+  });
+
+  describe("openVerifier, for Node services sharing the database", () => {
+    it("gives the same answers as the HTTP route, without migrating or serving", async () => {
+      const verifier = await openVerifier({ databaseUrl: server.database.url, pepper: PEPPER });
+      try {
+        expect(await verifier.verify(live.keyId, live.secret)).toEqual({
+          status: "VALID",
+          credential: { projectId: "acme", secretId: live.id, keyId: live.keyId },
+        });
+        expect(await verifier.verify(revoked.keyId, revoked.secret)).toEqual({ status: "INVALID", reason: "REVOKED" });
+        expect(await verifier.verify(live.keyId, typo(live.secret))).toEqual({
+          status: "INVALID",
+          reason: "MALFORMED",
+        });
+      } finally {
+        await verifier.close();
+      }
+    });
+
+    it("refuses everything when given another pepper", async () => {
+      const verifier = await openVerifier({ databaseUrl: server.database.url, pepper: `${PEPPER}-rotated` });
+      try {
+        expect(await verifier.verify(live.keyId, live.secret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+      } finally {
+        await verifier.close();
+      }
+    });
   });
 
   describe("last used", () => {

@@ -12,7 +12,7 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-type DatabaseFactory = () => Promise<TestDatabase>;
+export type DatabaseFactory = () => Promise<TestDatabase>;
 
 const MYSQL_URL = process.env.TEST_MYSQL_URL;
 let warned = false;

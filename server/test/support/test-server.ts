@@ -1,17 +1,19 @@
 import "reflect-metadata";
 import { Writable } from "node:stream";
+import { afterAll, beforeAll } from "@jest/globals";
 import { SignJWT } from "jose";
 import request from "supertest";
 import { createApp, type KeyturnApp } from "../../src/app";
 import { loadConfig, type Config } from "../../src/config";
 import { Database } from "../../src/database/database";
 import { createLogger } from "../../src/logger";
-import type { TestDatabase } from "./databases";
+import type { DatabaseFactory, TestDatabase } from "./databases";
 
 export const JWT_SECRET = "test-jwt-secret-that-is-long-enough-0123456789";
 export const PEPPER = "test-pepper-that-is-long-enough-0123456789abcdef";
 
 export interface TestServer {
+  database: TestDatabase;
   app: KeyturnApp;
   baseUrl: string;
   db: Database;
@@ -69,6 +71,7 @@ export async function startTestServer(database: TestDatabase, env: Record<string
   const app = await createApp({ config, db, logger, now: () => new Date(Date.now() + offset) });
   const baseUrl = await app.listen();
   return {
+    database,
     app,
     baseUrl,
     db,
@@ -89,4 +92,25 @@ export async function startTestServer(database: TestDatabase, env: Record<string
       await db.close();
     },
   };
+}
+
+/**
+ * Starts a server on a fresh database before the suite's tests and stops it, dropping the
+ * database, after them. The returned object stands for that server once it is running.
+ */
+export function useTestServer(createDatabase: DatabaseFactory, env: Record<string, string> = {}): TestServer {
+  let running: TestServer | undefined;
+  beforeAll(async () => {
+    running = await startTestServer(await createDatabase(), env);
+  });
+  afterAll(async () => {
+    await running?.close();
+    await running?.database.drop();
+  });
+  return new Proxy({} as TestServer, {
+    get: (_target, key) => {
+      if (!running) throw new Error("The test server is not running yet: use it inside a test or hook");
+      return Reflect.get(running, key) as unknown;
+    },
+  });
 }
