@@ -1,6 +1,6 @@
 import "reflect-metadata";
 import { createApp } from "./app";
-import { ConfigError, loadConfig } from "./config";
+import { ConfigError, loadConfig, type DatabaseConfig } from "./config";
 import { Database } from "./database/database";
 import { createLogger } from "./logger";
 
@@ -10,9 +10,13 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
-  const db = await Database.open(config.database);
+  const db = await Database.open(config.database).catch((error: unknown) => {
+    throw new StartupError(`Could not open the database DATABASE_URL names (${describe(config.database)})`, error);
+  });
   const app = await createApp({ config, db, logger });
-  const url = await app.listen();
+  const url = await app.listen().catch((error: unknown) => {
+    throw new StartupError(`Could not listen on HOST:PORT (${config.http.host}:${config.http.port})`, error);
+  });
   logger.info({ url, database: config.database.type, playground: config.playground }, `Keyturn is ready at ${url}`);
 
   let stopping = false;
@@ -31,8 +35,22 @@ async function main(): Promise<void> {
   for (const signal of ["SIGTERM", "SIGINT"] as const) process.once(signal, (s) => void shutdown(s));
 }
 
+/** A failure at start that the operator fixes through configuration: printed as one plain line. */
+class StartupError extends Error {
+  constructor(context: string, cause: unknown) {
+    super(`${context}: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/** Where the database is, without credentials. */
+function describe(database: DatabaseConfig): string {
+  if (database.type === "sqlite") return `sqlite:${database.path}`;
+  const where = database.socketPath ?? `${database.host}:${database.port}`;
+  return `${database.server} at ${where}, database ${database.database}`;
+}
+
 main().catch((error: unknown) => {
   // Configuration mistakes get a plain message; anything else its stack.
-  console.error(error instanceof ConfigError ? error.message : error);
+  console.error(error instanceof ConfigError || error instanceof StartupError ? error.message : error);
   process.exit(1);
 });

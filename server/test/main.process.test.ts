@@ -156,6 +156,15 @@ async function waitUntilReady(server: ServerProcess, baseUrl: string): Promise<v
   await waitForStatus200(server, `${baseUrl}/readyz`, Math.max(1, 15_000 - (Date.now() - started)));
 }
 
+async function waitFor(condition: () => Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`Condition not met within ${ms} ms`);
+}
+
 /** A server with only PORT configured, on a free port, once it answers /readyz. */
 async function startDefaultServer(): Promise<{ server: ServerProcess; baseUrl: string }> {
   const port = await freePort();
@@ -347,6 +356,64 @@ describe("the built server process (server/dist/main.js)", () => {
     20_000,
   );
 
+  describe("names the setting to fix when it cannot start", () => {
+    const keys = { AUTH_JWT_SECRET: "j".repeat(32), SECRET_PEPPER: "p".repeat(32) };
+
+    it("DATABASE_URL, when the database does not answer (without echoing the password)", async () => {
+      const port = await freePort();
+      const env = { PORT: String(port), DATABASE_URL: "mysql://keyturn:hunter2@127.0.0.1:1/keyturn", ...keys };
+      const server = startServer(environment(env));
+      const exit = await withDeadline(server.exited, 15_000, "exit when the database is unreachable");
+      expect(exit).toEqual({ code: 1, signal: null });
+      expect(server.stderr()).toMatch(/DATABASE_URL .*127\.0\.0\.1:1, database keyturn\)/);
+      expect(server.stderr()).not.toMatch(/hunter2| {4}at /);
+    }, 20_000);
+
+    it("HOST:PORT, when the port is taken", async () => {
+      const port = await freePort();
+      const squatter = createServer().listen(port, "127.0.0.1");
+      try {
+        const server = startServer(environment({ PORT: String(port), ...keys }));
+        const exit = await withDeadline(server.exited, 15_000, "exit when the port is taken");
+        expect(exit).toEqual({ code: 1, signal: null });
+        expect(server.stderr()).toContain(`HOST:PORT (127.0.0.1:${port})`);
+        expect(server.stderr()).toContain("EADDRINUSE");
+        expect(server.stderr()).not.toContain("    at ");
+      } finally {
+        squatter.close();
+      }
+    }, 20_000);
+  });
+
+  it("stops when `npm start` itself is sent SIGTERM, as a supervisor would", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const dataDir = tempDir();
+    const npm = spawn("npm", ["start"], {
+      cwd: ROOT,
+      env: environment({ PORT: String(port), DATA_DIR: dataDir }),
+      stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, so cleanup can reach a server that npm failed to stop.
+      detached: true,
+    });
+    let output = "";
+    npm.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((done) => npm.once("close", (code) => done(code)));
+    try {
+      await waitFor(async () => (await fetch(`${baseUrl}/readyz`).catch(() => null))?.status === 200, 30_000);
+      npm.kill("SIGTERM");
+      await withDeadline(exited, 10_000, "npm start to exit on SIGTERM");
+      expect(output).toContain("Stopped cleanly");
+      await expect(fetch(`${baseUrl}/healthz`)).rejects.toThrow();
+    } finally {
+      try {
+        process.kill(-(npm.pid ?? 0), "SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }
+  }, 60_000);
+
   it("drains in-flight requests on SIGTERM, then exits 0 with “Stopped cleanly”", async () => {
     const { server, baseUrl } = await startDefaultServer();
     const token = tokenFromCli(server);
@@ -450,7 +517,7 @@ describe("the built server process (server/dist/main.js)", () => {
       expect(() => (entry = JSON.parse(line))).not.toThrow();
       expect(entry).toEqual(expect.objectContaining({ level: expect.any(Number), msg: expect.any(String) }));
     }
-    expect(stdout).toContain('"url":"/graphql"');
+    expect(stdout).toContain('"path":"/graphql"');
 
     const signature = token.split(".")[2] ?? token;
     const jwtSecret = readFileSync(join(server.cwd, "data", "dev-jwt-secret"), "utf8").trim();
