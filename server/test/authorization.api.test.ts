@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { ApiSecret } from "../src/api-secrets/api-secret.entity";
 import { buildKeyturnSchema } from "../src/schema";
 import { describeEachDatabase } from "./support/databases";
 import {
@@ -139,6 +140,24 @@ describeEachDatabase("authorisation", (createDatabase) => {
       );
       expect(existing).toEqual(missing);
     }
+  });
+
+  it("never makes an outsider wait on a lock the owner holds (no probing by timing)", async () => {
+    const target = await createSecret(server, admin, "acme");
+    const hold = server.db.transaction(async (manager) => {
+      await server.db
+        .forUpdate(manager.createQueryBuilder(ApiSecret, "s").where("s.id = :id", { id: target.id }))
+        .getOne();
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    });
+    // On SQLite every transaction waits its turn anyway; the row lock only exists on MySQL.
+    if (server.db.dialect === "mysql") {
+      const started = Date.now();
+      const body = await server.graphql(ROTATE_SECRET, { input: { id: target.id } }, tokens.otherProjectAdmin);
+      expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(Date.now() - started).toBeLessThan(1000);
+    }
+    await hold;
   });
 
   it("never lets a token for one project list another's secrets", async () => {

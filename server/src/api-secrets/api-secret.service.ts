@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { checkSecretName, type CredentialFormat, type GeneratedCredential } from "@keyturn/shared";
+import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
-import { badUserInput, conflict, limitExceeded } from "../errors";
+import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
 import type { CreateSecretInput, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
@@ -54,7 +54,8 @@ export class ApiSecretService {
 
   /** Caller must already be an admin of `input.projectId`. */
   async create(actor: Actor, input: CreateSecretInput): Promise<IssuedSecret> {
-    const name = input.name == null ? null : validName(input.name);
+    // The name was checked by the input's validator; it is stored trimmed.
+    const name = input.name?.trim();
     await this.ensureProject(input.projectId);
     return this.db.transaction(async (manager) => {
       const createdCount = await this.reserveSlot(manager, input.projectId);
@@ -63,7 +64,7 @@ export class ApiSecretService {
       const apiSecret = manager.create(ApiSecret, {
         id: randomUUID(),
         projectId: input.projectId,
-        name: name ?? `Secret ${createdCount}`,
+        name: name || `Secret ${createdCount}`,
         createdAt: now,
         createdBy: actor.principal.subject,
         rotatedAt: null,
@@ -93,10 +94,10 @@ export class ApiSecretService {
    * grace period ends; a credential still in an earlier grace period stops at once, so a secret
    * never has more than two working credentials.
    */
-  rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
+  async rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
+    await this.authorize(actor, input.id, "rotate API secrets");
     return this.db.transaction(async (manager) => {
       const apiSecret = await this.lockSecret(manager, input.id);
-      requireSecretRole(actor.principal, apiSecret, "admin", "rotate API secrets");
       if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
 
       const now = this.now();
@@ -148,10 +149,10 @@ export class ApiSecretService {
   }
 
   /** Ends every credential of the secret at once. Revoking a revoked secret changes nothing. */
-  revoke(actor: Actor, input: RevokeSecretInput): Promise<ApiSecret> {
+  async revoke(actor: Actor, input: RevokeSecretInput): Promise<ApiSecret> {
+    await this.authorize(actor, input.id, "revoke API secrets");
     return this.db.transaction(async (manager) => {
       const apiSecret = await this.lockSecret(manager, input.id);
-      requireSecretRole(actor.principal, apiSecret, "admin", "revoke API secrets");
       apiSecret.credentials = [];
       if (apiSecret.revokedAt) return apiSecret;
 
@@ -221,8 +222,25 @@ export class ApiSecretService {
     return project.createdSecretCount;
   }
 
-  private lockSecret(manager: EntityManager, id: string): Promise<ApiSecret | null> {
-    return this.db.forUpdate(manager.createQueryBuilder(ApiSecret, "secret").where("secret.id = :id", { id })).getOne();
+  /**
+   * Checks the caller's role on a plain read, before any transaction: an outsider never takes or
+   * waits for a row lock, so lock timing cannot tell it which ids exist. A secret never changes
+   * project, so the answer still holds once the row is locked.
+   */
+  private async authorize(actor: Actor, id: string, action: string): Promise<void> {
+    const secret = await this.db.execute((manager) =>
+      manager.findOne(ApiSecret, { where: { id }, select: { id: true, projectId: true } }),
+    );
+    requireSecretRole(actor.principal, secret, "admin", action);
+  }
+
+  /** The secret's row, locked for this transaction; authorize() has already vouched for the caller. */
+  private async lockSecret(manager: EntityManager, id: string): Promise<ApiSecret> {
+    const secret = await this.db
+      .forUpdate(manager.createQueryBuilder(ApiSecret, "secret").where("secret.id = :id", { id }))
+      .getOne();
+    if (!secret) throw notFound("API secret");
+    return secret;
   }
 
   private issue(): { keyId: string; hint: string; plaintext: GeneratedCredential } {
@@ -257,12 +275,6 @@ export class ApiSecretService {
 /** The credentials verification accepts at `:now`. */
 const LIVE_CREDENTIAL =
   "credential.revoked_at IS NULL AND (credential.expires_at IS NULL OR credential.expires_at > :now)";
-
-function validName(raw: string): string {
-  const check = checkSecretName(raw);
-  if (!check.ok) throw badUserInput("name", check.message);
-  return check.name;
-}
 
 function liveCredentials(manager: EntityManager, secretId: string, now: Date): Promise<Credential[]> {
   return manager
