@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { isIP } from "node:net";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
@@ -14,6 +15,7 @@ import type { Config } from "./config";
 import type { Context } from "./context";
 import type { Database } from "./database/database";
 import { createFormatError } from "./errors";
+import { pathOf, serializeError } from "./logger";
 import { mountPlayground } from "./http/playground";
 import { buildKeyturnSchema } from "./schema";
 import { findCredentialByKeyId } from "./verification/credential-lookup";
@@ -43,6 +45,7 @@ export interface KeyturnApp {
 const GRAPHQL_PATH = "/graphql";
 const GRAPHQL_BODY_LIMIT = "64kb";
 const READINESS_TIMEOUT_MS = 2_000;
+const MAX_OPERATION_TOKENS = 2_000;
 
 /** Builds the whole HTTP surface without listening, so tests can drive it directly. */
 export async function createApp({ config, db, logger, now }: AppOptions): Promise<KeyturnApp> {
@@ -76,6 +79,8 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
     hideSchemaDetailsFromClientErrors: config.environment === "production",
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
+    // Keyturn's operations are a few dozen tokens; this stops pathological documents at the parser.
+    parseOptions: { maxLexicalTokens: MAX_OPERATION_TOKENS },
     // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal and kill the
     // process before pending last-used times are written and the database is closed.
     stopOnTerminationSignals: false,
@@ -91,10 +96,16 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
     pinoHttp({
       logger,
       autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
-      // Only what an operator needs; never bodies, never the Authorization header.
+      // Only what an operator needs: never bodies, headers or query strings (a mistyped client
+      // might put credentials there), and errors through the same serializer as every other log.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        req: (req: { id: unknown; method: string; url: string }) => ({
+          id: req.id,
+          method: req.method,
+          path: pathOf(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: serializeError,
       },
     }),
   );
@@ -130,7 +141,7 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
         if (authentication.status === "REJECTED") {
           req.log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
         }
-        return { authentication, ip: req.ip ?? null, userAgent: userAgentOf(req) };
+        return { authentication, ip: clientIp(req), userAgent: req.get("user-agent") ?? null };
       },
     }),
   );
@@ -172,8 +183,13 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
   };
 }
 
-function userAgentOf(req: Request): string | null {
-  return req.get("user-agent") ?? null;
+/**
+ * The client address for the audit trail. Behind a trusted proxy Express reads X-Forwarded-For,
+ * which is only as honest as that proxy; anything that is not an IP address is ignored.
+ */
+function clientIp(req: Request): string | null {
+  if (req.ip && isIP(req.ip)) return req.ip;
+  return req.socket.remoteAddress ?? null;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

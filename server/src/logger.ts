@@ -31,7 +31,7 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
  * Errors are logged with message, code and stack only: TypeORM's QueryFailedError also carries the
  * statement's parameters (hashes, names), which have no place in logs.
  */
-function serializeError(error: unknown): unknown {
+export function serializeError(error: unknown): unknown {
   if (!(error instanceof Error)) return error;
   const { code, errno } = error as { code?: unknown; errno?: unknown };
   const driverError = (error as { driverError?: { code?: unknown; errno?: unknown } }).driverError;
@@ -44,4 +44,11 @@ function serializeError(error: unknown): unknown {
     stack: error.stack,
     ...(error.cause !== undefined ? { cause: serializeError(error.cause) } : {}),
   };
+}
+
+/** A request URL without its query string, for logs. */
+export function pathOf(url: string | undefined): string {
+  const path = url ?? "";
+  const query = path.indexOf("?");
+  return query < 0 ? path : path.slice(0, query);
 }

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
+import { AuditEvent } from "../src/audit/audit-event.entity";
 import { describeEachDatabase } from "./support/databases";
 import { CREATE_SECRET, LIST_SECRETS, errorCode } from "./support/operations";
 import { hostToken, startTestServer, useTestServer } from "./support/test-server";
@@ -75,6 +76,12 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
       expect(res.text).not.toMatch(/\bat \w|node_modules/);
     });
 
+    it("stops a pathologically deep document at the parser, without internals", async () => {
+      const body = await server.graphql(`{ ${"a { ".repeat(3_000)}${"} ".repeat(3_000)}}`, {}, admin);
+      expect(errorCode(body)).toBe("GRAPHQL_PARSE_FAILED");
+      expect(body.errors?.[0]?.message).toMatch(/2000 tokens/);
+    });
+
     it("answers a syntax error in the operation with GRAPHQL_PARSE_FAILED", async () => {
       const body = await server.graphql("{ apiSecrets(", {}, admin);
       expect(errorCode(body)).toBe("GRAPHQL_PARSE_FAILED");
@@ -114,6 +121,29 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
         await production.close();
       }
     });
+  });
+});
+
+describeEachDatabase("the audit trail behind a proxy", (createDatabase) => {
+  const server = useTestServer(createDatabase, { TRUST_PROXY: "true" });
+
+  it("records the forwarded client address, and ignores one that is not an IP address", async () => {
+    const admin = await hostToken({ acme: "admin" });
+    for (const [forwarded, expected] of [
+      ["203.0.113.7", "203.0.113.7"],
+      ["a".repeat(60), expect.stringMatching(/127\.0\.0\.1/)],
+    ] as const) {
+      const res = await server
+        .http()
+        .post("/graphql")
+        .set("authorization", `Bearer ${admin}`)
+        .set("x-forwarded-for", forwarded)
+        .send({ query: CREATE_SECRET, variables: { input: { projectId: "acme" } } });
+      expect(res.body.errors).toBeUndefined();
+      const id = res.body.data.createSecret.apiSecret.id;
+      const event = await server.db.dataSource.manager.findOneByOrFail(AuditEvent, { secretId: id });
+      expect(event.ip).toEqual(expected);
+    }
   });
 });
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { pathOf } from "../logger";
 import type { VerificationResult, Verifier } from "./verifier";
 
 export const VERIFY_PATH = "/v1/verify";
@@ -36,7 +37,7 @@ export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
   ]);
 
   async function verifyRoute(req: IncomingMessage): Promise<Reply> {
-    if (!/^application\/json\b/i.test(req.headers["content-type"] ?? "")) {
+    if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
       return { status: 415, body: { error: "Content-Type must be application/json" } };
     }
     const body = await readBody(req);
@@ -74,9 +75,8 @@ export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
 
   /** Handles the request and returns true if it is a verification route; otherwise leaves it alone. */
   return function handleVerification(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? "";
-    const query = url.indexOf("?");
-    const route = routes.get(query < 0 ? url : url.slice(0, query));
+    const path = pathOf(req.url);
+    const route = routes.get(path);
     if (!route) return false;
     if (req.method !== route.method) {
       send(res, { status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
@@ -87,7 +87,7 @@ export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
         send(res, reply);
       },
       (error: unknown) => {
-        logger.error({ err: error, path: req.url }, "Verification failed");
+        logger.error({ err: error, path }, "Verification failed");
         if (!res.headersSent) send(res, { status: 503, body: { error: "Verification is temporarily unavailable" } });
       },
     );
