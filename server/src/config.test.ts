@@ -105,9 +105,12 @@ describe("loadConfig", () => {
     expect(error.message).toContain("required in production");
   });
 
-  it.each(["abc", "70000", "-1", "40.5"])("refuses PORT=%s with a message naming PORT", (port) => {
-    expect(configError({ ...PRODUCTION, PORT: port }).message).toContain("PORT");
-  });
+  it.each(["abc", "70000", "-1", "40.5", " ", "0x1F90", "1e3"])(
+    "refuses PORT=%s with a message naming PORT",
+    (port) => {
+      expect(configError({ ...PRODUCTION, PORT: port }).message).toContain("PORT");
+    },
+  );
 
   it("accepts PORT=0 (pick a free port)", () => {
     expect(loadConfig({ ...PRODUCTION, PORT: "0" }).http.port).toBe(0);
@@ -280,6 +283,13 @@ describe("loadConfig", () => {
       // A symmetric or empty algorithm next to a JWKS would reopen algorithm confusion.
       const env = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: JWKS_URL };
       expect(configError({ ...env, AUTH_JWT_ALGORITHMS: algorithms }).message).toContain("AUTH_JWT_ALGORITHMS");
+    });
+
+    it("refuses a plain-http AUTH_JWKS_URL in production, and allows it in development", () => {
+      const url = "http://login.example.com/jwks.json";
+      const env = { ...PRODUCTION, AUTH_JWT_SECRET: undefined, AUTH_JWKS_URL: url };
+      expect(configError(env).message).toMatch(/AUTH_JWKS_URL must use https/);
+      expect(loadConfig({ AUTH_JWKS_URL: url, SECRET_PEPPER: PEPPER }).auth.jwksUrl?.href).toBe(url);
     });
 
     it.each(["file:///etc/jwks.json", "not a url"])("refuses AUTH_JWKS_URL=%s", (url) => {

@@ -58,7 +58,12 @@ const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true
 const EnvironmentSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().default("127.0.0.1"),
-  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  PORT: z
+    .string()
+    .regex(/^\d{1,5}$/, "must be a port number")
+    .transform(Number)
+    .pipe(z.number().max(65535))
+    .default(4000),
   TRUST_PROXY: z.string().optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
@@ -102,6 +107,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (production && !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL) {
     throw new ConfigError("Invalid configuration: AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production");
+  }
+  if (production && e.AUTH_JWKS_URL && !e.AUTH_JWKS_URL.startsWith("https:")) {
+    // Keys fetched over plain HTTP can be swapped in transit, and with them any admin token forged.
+    throw new ConfigError("Invalid configuration: AUTH_JWKS_URL must use https in production");
   }
   if (production && !e.SECRET_PEPPER) {
     throw new ConfigError("Invalid configuration: SECRET_PEPPER is required in production");
