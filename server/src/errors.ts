@@ -18,9 +18,6 @@ export const forbidden = (action: string): GraphQLError =>
 
 export const notFound = (entity: string): GraphQLError => keyturnError("NOT_FOUND", `${entity} not found.`);
 
-export const badUserInput = (field: string, message: string): GraphQLError =>
-  keyturnError("BAD_USER_INPUT", message, { field });
-
 export const limitExceeded = (message: string): GraphQLError => keyturnError("LIMIT_EXCEEDED", message);
 
 export const conflict = (message: string): GraphQLError => keyturnError("CONFLICT", message);

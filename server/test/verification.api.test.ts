@@ -84,6 +84,7 @@ describeEachDatabase("verification", (createDatabase) => {
     it.each([
       ["a body that is not JSON", "application/json", "{not json", 400],
       ["a form post", "application/x-www-form-urlencoded", "keyId=a&secret=b", 415],
+      ["another JSON media type", "application/json-patch+json", "[]", 415],
       ["a body over 4 KB", "application/json", JSON.stringify({ keyId: "x".repeat(5000), secret: "y" }), 413],
       ["JSON that is not an object", "application/json", "null", 401],
     ])("answers %s with a 4xx, never a 5xx", async (_label, contentType, body, status) => {
@@ -150,6 +151,16 @@ describeEachDatabase("verification", (createDatabase) => {
       } finally {
         await verifier.close();
       }
+    });
+
+    it("records last-used times, written when it closes", async () => {
+      const secret = await createSecret(server, admin, "acme", "In-process");
+      const verifier = await openVerifier({ databaseUrl: server.database.url, pepper: PEPPER });
+      await verifier.verify(secret.keyId, secret.secret);
+      await verifier.close();
+      const list = await server.graphql(LIST_SECRETS, { projectId: "acme" }, admin);
+      const listed = list.data?.apiSecrets.find((s: { id: string }) => s.id === secret.id);
+      expect(Date.now() - Date.parse(listed.lastUsedAt)).toBeLessThan(60_000);
     });
 
     it("refuses everything when given another pepper", async () => {

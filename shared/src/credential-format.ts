@@ -28,8 +28,8 @@ export const KEY_ID_RANDOM_LENGTH = 16;
 export const SECRET_RANDOM_LENGTH = 32;
 // 62^6 > 2^32, so six base62 characters hold any CRC-32 value.
 export const CHECKSUM_LENGTH = 6;
-// How many trailing characters of a secret are kept for display. They fall inside the checksum,
-// so the hint discloses nothing about the random part.
+// How many trailing characters of a secret are kept for display. They fall inside the checksum:
+// they reveal about 24 bits of a CRC of the random part, leaving over 166 bits unknown.
 export const SECRET_HINT_LENGTH = 4;
 
 interface TokenShape {

@@ -1,6 +1,2 @@
 /** The longest an old credential may keep working after a rotation: 7 days. */
 export const MAX_GRACE_PERIOD_SECONDS = 7 * 24 * 60 * 60;
-
-export function isGracePeriod(seconds: number): boolean {
-  return Number.isInteger(seconds) && seconds >= 0 && seconds <= MAX_GRACE_PERIOD_SECONDS;
-}

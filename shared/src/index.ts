@@ -10,7 +10,7 @@ export {
 export type { CredentialPrefixes, GeneratedCredential } from "./credential-format";
 export { ERROR_CODES } from "./error-code";
 export type { ErrorCode } from "./error-code";
-export { MAX_GRACE_PERIOD_SECONDS, isGracePeriod } from "./grace-period";
+export { MAX_GRACE_PERIOD_SECONDS } from "./grace-period";
 export { PROJECT_ID_PATTERN, PROJECT_ROLES, isProjectId, isProjectRole } from "./project-role";
 export type { ProjectRole } from "./project-role";
 export { SECRET_NAME_MAX_LENGTH, checkSecretName } from "./secret-name";

@@ -13,6 +13,8 @@ describe("checkSecretName", () => {
     expect(checkSecretName("a".repeat(101))).toMatchObject({ ok: false, message: expect.stringMatching(/100/) });
     expect(checkSecretName("bad\u0000name").ok).toBe(false);
     expect(checkSecretName("evil\u202Etxt.exe").ok).toBe(false);
+    expect(checkSecretName("a\uD800b")).toEqual({ ok: false, message: "Name must be valid Unicode text." });
+    expect(checkSecretName("a\uDC00b").ok).toBe(false);
   });
 
   it("keeps markup and SQL-looking names as plain text", () => {

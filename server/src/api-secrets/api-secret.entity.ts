@@ -61,7 +61,7 @@ export class ApiSecret {
   @Column({ name: "last_used_at", type: "datetime", precision: 3, nullable: true })
   lastUsedAt!: Date | null;
 
-  /** Services load only the credentials verification still accepts (see ApiSecretService). */
+  /** Only the credentials verification accepts: ApiSecretService never loads any others. */
   @OneToMany(() => Credential, (credential) => credential.apiSecret)
   credentials!: Credential[];
 
@@ -76,8 +76,7 @@ export class ApiSecret {
       "The credentials verification accepts now, newest first: the current one and, during a grace period, " +
       "the one it replaced. Empty once the secret is revoked.",
   })
-  get validCredentials(): Credential[] {
-    const now = new Date();
-    return this.credentials.filter((c) => c.isValidAt(now)).sort((a, b) => b.generation - a.generation);
+  get liveCredentials(): Credential[] {
+    return [...this.credentials].sort((a, b) => b.generation - a.generation);
   }
 }

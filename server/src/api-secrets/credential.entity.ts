@@ -5,18 +5,14 @@ import type { ApiSecret } from "./api-secret.entity";
 export enum CredentialStatus {
   ACTIVE = "ACTIVE",
   EXPIRING = "EXPIRING",
-  EXPIRED = "EXPIRED",
-  REVOKED = "REVOKED",
 }
 
 registerEnumType(CredentialStatus, {
   name: "CredentialStatus",
-  description: "Where a credential is in its life; ACTIVE and EXPIRING ones are accepted by verification.",
+  description: "A credential verification accepts: the current one, or one still in its grace period.",
   valuesConfig: {
     ACTIVE: { description: "The secret's current credential." },
     EXPIRING: { description: "Replaced by a rotation; accepted until expiresAt." },
-    EXPIRED: { description: "Its grace period has ended; no longer accepted." },
-    REVOKED: { description: "Ended at once by a rotation or a revocation; no longer accepted." },
   },
 });
 
@@ -60,7 +56,7 @@ export class Credential {
   @Column({ name: "expires_at", type: "datetime", precision: 3, nullable: true })
   expiresAt!: Date | null;
 
-  @Field(() => Date, { nullable: true })
+  // No @Field: GraphQL only ever shows credentials that verification accepts.
   @Column({ name: "revoked_at", type: "datetime", precision: 3, nullable: true })
   revokedAt!: Date | null;
 
@@ -71,20 +67,8 @@ export class Credential {
   @Column({ name: "last_used_at", type: "datetime", precision: 3, nullable: true })
   lastUsedAt!: Date | null;
 
-  statusAt(now: Date): CredentialStatus {
-    if (this.revokedAt) return CredentialStatus.REVOKED;
-    if (!this.expiresAt) return CredentialStatus.ACTIVE;
-    return this.expiresAt > now ? CredentialStatus.EXPIRING : CredentialStatus.EXPIRED;
-  }
-
   @Field(() => CredentialStatus)
   get status(): CredentialStatus {
-    return this.statusAt(new Date());
-  }
-
-  /** Whether verification accepts it at `now`. */
-  isValidAt(now: Date): boolean {
-    const status = this.statusAt(now);
-    return status === CredentialStatus.ACTIVE || status === CredentialStatus.EXPIRING;
+    return this.expiresAt ? CredentialStatus.EXPIRING : CredentialStatus.ACTIVE;
   }
 }

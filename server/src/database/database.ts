@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
 import type { DatabaseConfig } from "../config";
@@ -27,6 +28,7 @@ export class LockTimeoutError extends Error {
 export class Database {
   readonly dialect: Dialect;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly inQueue = new AsyncLocalStorage<true>();
 
   private constructor(readonly dataSource: DataSource) {
     this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
@@ -71,7 +73,12 @@ export class Database {
   }
 
   private serialised<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(work, work);
+    // Queued work that queued more work would wait for itself forever: fail loudly instead.
+    if (this.inQueue.getStore()) {
+      return Promise.reject(new Error("Database work was nested: use the manager passed to the outer call"));
+    }
+    const guarded = () => this.inQueue.run(true, work);
+    const run = this.queue.then(guarded, guarded);
     this.queue = run.catch(() => undefined);
     return run;
   }

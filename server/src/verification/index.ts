@@ -7,9 +7,11 @@
  */
 import "reflect-metadata";
 import { CredentialFormat, DEFAULT_CREDENTIAL_PREFIXES, type CredentialPrefixes } from "@keyturn/shared";
+import pino, { type Logger } from "pino";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "../database/database";
 import { findCredentialByKeyId } from "./credential-lookup";
+import { LastUsedRecorder } from "./last-used-recorder";
 import { SecretHasher } from "./secret-hasher";
 import { Verifier, type VerificationResult } from "./verifier";
 
@@ -22,19 +24,31 @@ export interface OpenVerifierOptions {
   pepper: string;
   /** The deployment's KEY_ID_PREFIX / SECRET_PREFIX, if not the defaults. */
   prefixes?: CredentialPrefixes;
+  /** Where to report failed last-used writes; silent by default. */
+  logger?: Logger;
 }
 
 export interface OpenedVerifier {
   verify(keyId: unknown, secret: unknown): Promise<VerificationResult>;
+  /** Writes pending last-used times and closes the database connection. */
   close(): Promise<void>;
 }
 
 export async function openVerifier(options: OpenVerifierOptions): Promise<OpenedVerifier> {
   const db = await Database.open(parseDatabaseUrl(options.databaseUrl, process.cwd()), { migrate: false });
+  const lastUsed = new LastUsedRecorder(db, options.logger ?? pino({ level: "silent" }));
+  lastUsed.start();
   const verifier = new Verifier({
     format: new CredentialFormat(options.prefixes ?? DEFAULT_CREDENTIAL_PREFIXES),
     hasher: new SecretHasher(options.pepper),
     findByKeyId: (keyId) => findCredentialByKeyId(db, keyId),
+    onVerified: (credential, at) => lastUsed.record(credential.credentialId, credential.secretId, at),
   });
-  return { verify: (keyId, secret) => verifier.verify(keyId, secret), close: () => db.close() };
+  return {
+    verify: (keyId, secret) => verifier.verify(keyId, secret),
+    close: async () => {
+      await lastUsed.stop();
+      await db.close();
+    },
+  };
 }

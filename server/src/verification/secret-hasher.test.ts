@@ -55,9 +55,8 @@ describe("SecretHasher", () => {
     expect(hasher.matches(SECRET, stored(hash))).toBe(false);
   });
 
-  // Defect: Buffer.from(value, "hex") stops decoding at the first character that does not complete a
-  // hex pair, so a stored value of the right 64 hex characters followed by anything decodes to the
-  // same 32 bytes and matches — contrary to "a malformed stored value never matches".
+  // Buffer.from(value, "hex") stops at the first character that does not complete a hex pair, so
+  // without a shape check the right 64 hex characters followed by anything would still match.
   it.each([
     ["the hash followed by junk", (hash: string) => `${hash}zz`],
     ["the hash followed by a single hex digit", (hash: string) => `${hash}0`],

@@ -2,7 +2,7 @@ import type { TestServer } from "./test-server";
 
 export const API_SECRET_FIELDS = `
   id projectId name status currentKeyId secretHint createdAt createdBy rotatedAt revokedAt revokedBy lastUsedAt
-  credentials { keyId hint status createdAt expiresAt revokedAt lastUsedAt }`;
+  credentials { keyId hint status createdAt expiresAt lastUsedAt }`;
 
 export const LIST_SECRETS = `query List($projectId: ID!) { apiSecrets(projectId: $projectId) { ${API_SECRET_FIELDS} } }`;
 

@@ -6,16 +6,17 @@ import type { TableColumnOptions } from "typeorm/schema-builder/options/TableCol
  * differ only in case, which MySQL's default case-insensitive collation would treat as equal.
  * SQLite compares bytes by default and knows no MySQL collations.
  */
-type VarcharOptions = Omit<TableColumnOptions, "type">;
+type TextOptions = Omit<TableColumnOptions, "type"> & { type?: "varchar" | "text" };
 
-function identifier(runner: QueryRunner, options: VarcharOptions): TableColumnOptions {
+function identifier(runner: QueryRunner, options: Omit<TableColumnOptions, "type">): TableColumnOptions {
   const mysql = runner.dataSource.options.type !== "better-sqlite3";
   return { ...options, type: "varchar", ...(mysql ? { charset: "ascii", collation: "ascii_bin" } : {}) };
 }
 
-function text(runner: QueryRunner, options: VarcharOptions): TableColumnOptions {
+/** Human text (names, user agents, JSON details) is utf8mb4 whatever the database's default charset. */
+function text(runner: QueryRunner, { type = "varchar", ...options }: TextOptions): TableColumnOptions {
   const mysql = runner.dataSource.options.type !== "better-sqlite3";
-  return { ...options, type: "varchar", ...(mysql ? { charset: "utf8mb4", collation: "utf8mb4_unicode_ci" } : {}) };
+  return { ...options, type, ...(mysql ? { charset: "utf8mb4", collation: "utf8mb4_unicode_ci" } : {}) };
 }
 
 const timestamp = (name: string, isNullable = false): TableColumnOptions => ({
@@ -110,7 +111,7 @@ export class CreateSecretTables1795823133281 implements MigrationInterface {
           identifier(runner, { name: "ip", length: "45", isNullable: true }),
           text(runner, { name: "user_agent", length: "512", isNullable: true }),
           timestamp("occurred_at"),
-          { name: "details", type: "text" },
+          text(runner, { name: "details", type: "text" }),
         ],
         indices: [
           new TableIndex({ name: "idx_audit_event_project_time", columnNames: ["project_id", "occurred_at"] }),
