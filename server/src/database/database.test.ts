@@ -101,4 +101,13 @@ describeEachDatabase("Database", (createDatabase) => {
     if (db.dialect === "sqlite") expect(order).toEqual(["a:start", "a:end", "b:start", "b:end", "c:start", "c:end"]);
     else expect(order.sort()).toEqual(["a:end", "a:start", "b:end", "b:start", "c:end", "c:start"]);
   });
+
+  it("refuses nested work on SQLite instead of waiting for itself forever", async () => {
+    const db = await open();
+    const nested = db.transaction(() => db.execute((manager) => manager.query("SELECT 1")));
+    if (db.dialect === "sqlite") await expect(nested).rejects.toThrow(/nested/);
+    else await expect(nested).resolves.toBeDefined();
+    // The queue is still usable afterwards.
+    await expect(db.ping()).resolves.toBeUndefined();
+  });
 });
