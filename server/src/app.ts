@@ -6,6 +6,7 @@ import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHt
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { CredentialFormat } from "@keyturn/shared";
+import cors from "cors";
 import express, { type ErrorRequestHandler, type Request } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
@@ -129,6 +130,13 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
   expressApp.use(
     GRAPHQL_PATH,
+    // Host portals on other origins embed the widget; only the listed ones may call from a browser.
+    cors({
+      origin: config.http.corsOrigins,
+      methods: ["GET", "POST"],
+      allowedHeaders: ["authorization", "content-type", "apollo-require-preflight"],
+      maxAge: 600,
+    }),
     (_req, res, next) => {
       // Create and rotate responses carry plaintext secrets: nothing may store them.
       res.setHeader("cache-control", "no-store");

@@ -50,7 +50,7 @@ describe("loadConfig", () => {
     const dataDir = tempDataDir();
     const config = loadConfig({ DATA_DIR: dataDir, AUTH_JWT_SECRET: JWT_SECRET, SECRET_PEPPER: PEPPER });
     expect(config.environment).toBe("development");
-    expect(config.http).toEqual({ host: "127.0.0.1", port: 4000, trustProxy: false });
+    expect(config.http).toEqual({ host: "127.0.0.1", port: 4000, trustProxy: false, corsOrigins: [] });
     expect(config.dataDir).toBe(dataDir);
     expect(config.database).toEqual({ type: "sqlite", path: join(dataDir, "keyturn.sqlite") });
     expect(config.secrets.maxActivePerProject).toBe(10);
@@ -111,6 +111,13 @@ describe("loadConfig", () => {
       expect(configError({ ...PRODUCTION, PORT: port }).message).toContain("PORT");
     },
   );
+
+  it("reads CORS_ORIGINS as a list of origins, and refuses anything else naming the variable", () => {
+    const config = loadConfig({ ...PRODUCTION, CORS_ORIGINS: "https://portal.example.com/, http://localhost:5173" });
+    expect(config.http.corsOrigins).toEqual(["https://portal.example.com", "http://localhost:5173"]);
+    expect(loadConfig(PRODUCTION).http.corsOrigins).toEqual([]);
+    expect(configError({ ...PRODUCTION, CORS_ORIGINS: "portal.example.com" }).message).toContain("CORS_ORIGINS");
+  });
 
   it("accepts PORT=0 (pick a free port)", () => {
     expect(loadConfig({ ...PRODUCTION, PORT: "0" }).http.port).toBe(0);

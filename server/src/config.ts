@@ -30,7 +30,13 @@ export interface AuthConfig {
 
 export interface Config {
   environment: "development" | "production" | "test";
-  http: { host: string; port: number; trustProxy: boolean | number | string };
+  http: {
+    host: string;
+    port: number;
+    trustProxy: boolean | number | string;
+    /** Origins of host portals allowed to call /graphql from the browser (the widget). */
+    corsOrigins: string[];
+  };
   database: DatabaseConfig;
   dataDir: string;
   auth: AuthConfig;
@@ -65,6 +71,16 @@ const EnvironmentSchema = z.object({
     .pipe(z.number().max(65535))
     .default(4000),
   TRUST_PROXY: z.string().optional(),
+  CORS_ORIGINS: z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).transform((o) => new URL(o).origin)))
+    .optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_URL: z.string().optional(),
   AUTH_JWT_SECRET: z.string().optional(),
@@ -131,7 +147,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     environment: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT, trustProxy: parseTrustProxy(e.TRUST_PROXY) },
+    http: { host: e.HOST, port: e.PORT, trustProxy: parseTrustProxy(e.TRUST_PROXY), corsOrigins: e.CORS_ORIGINS ?? [] },
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
     dataDir,
     auth: authConfig(e, dataDir),

@@ -5,6 +5,7 @@ import { describeEachDatabase } from "./support/databases";
 import {
   CREATE_SECRET,
   LIST_SECRETS,
+  PROJECT_ACCESS,
   REVOKE_SECRET,
   ROTATE_SECRET,
   createSecret,
@@ -23,7 +24,7 @@ type Caller =
   | "admin"
   | "otherProjectAdmin";
 type Outcome = "OK" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
-type Operation = "apiSecrets" | "createSecret" | "rotateSecret" | "revokeSecret";
+type Operation = "apiSecrets" | "projectAccess" | "createSecret" | "rotateSecret" | "revokeSecret";
 
 const UNAUTHENTICATED_CALLERS = {
   anonymous: "UNAUTHENTICATED",
@@ -38,6 +39,13 @@ const UNAUTHENTICATED_CALLERS = {
  */
 const MATRIX: Record<Operation, Record<Caller, Outcome>> = {
   apiSecrets: {
+    ...UNAUTHENTICATED_CALLERS,
+    noProjectRole: "FORBIDDEN",
+    viewer: "OK",
+    admin: "OK",
+    otherProjectAdmin: "FORBIDDEN",
+  },
+  projectAccess: {
     ...UNAUTHENTICATED_CALLERS,
     noProjectRole: "FORBIDDEN",
     viewer: "OK",
@@ -102,6 +110,8 @@ describeEachDatabase("authorisation", (createDatabase) => {
     switch (operation) {
       case "apiSecrets":
         return server.graphql(LIST_SECRETS, { projectId: "acme" }, token);
+      case "projectAccess":
+        return server.graphql(PROJECT_ACCESS, { projectId: "acme" }, token);
       case "createSecret":
         return server.graphql(CREATE_SECRET, { input: { projectId: "acme" } }, token);
       case "rotateSecret":
@@ -158,6 +168,13 @@ describeEachDatabase("authorisation", (createDatabase) => {
       expect(Date.now() - started).toBeLessThan(1000);
     }
     await hold;
+  });
+
+  it("tells admins and viewers what they may do, so a UI offers only that", async () => {
+    const asAdmin = await server.graphql(PROJECT_ACCESS, { projectId: "acme" }, admin);
+    const asViewer = await server.graphql(PROJECT_ACCESS, { projectId: "acme" }, tokens.viewer);
+    expect(asAdmin.data?.projectAccess).toEqual({ projectId: "acme", role: "ADMIN", canManageSecrets: true });
+    expect(asViewer.data?.projectAccess).toEqual({ projectId: "acme", role: "VIEWER", canManageSecrets: false });
   });
 
   it("never lets a token for one project list another's secrets", async () => {

@@ -177,3 +177,33 @@ describeEachDatabase("an internal failure", (createDatabase) => {
     expect((await server.http().get("/healthz")).status).toBe(200);
   });
 });
+
+describeEachDatabase("cross-origin embedding", (createDatabase) => {
+  const server = useTestServer(createDatabase, { CORS_ORIGINS: "https://portal.example.com, http://127.0.0.1:5173" });
+
+  it("lets a listed portal origin call /graphql from the browser, with the Authorization header", async () => {
+    const preflight = await server
+      .http()
+      .options("/graphql")
+      .set("origin", "https://portal.example.com")
+      .set("access-control-request-method", "POST")
+      .set("access-control-request-headers", "authorization, content-type");
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers["access-control-allow-origin"]).toBe("https://portal.example.com");
+    expect(preflight.headers["access-control-allow-headers"]).toMatch(/authorization/);
+  });
+
+  it("gives any other origin no CORS headers", async () => {
+    const preflight = await server
+      .http()
+      .options("/graphql")
+      .set("origin", "https://evil.example")
+      .set("access-control-request-method", "POST");
+    expect(preflight.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("never opens the verification routes to browsers", async () => {
+    const res = await server.http().options("/v1/verify").set("origin", "https://portal.example.com");
+    expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+});

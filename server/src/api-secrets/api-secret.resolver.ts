@@ -5,6 +5,7 @@ import { ApiSecret } from "./api-secret.entity";
 import { CreateSecretInput, ProjectArgs, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
 import { CreateSecretPayload, RevokeSecretPayload, RotateSecretPayload } from "./api-secret.payloads";
 import { ApiSecretService } from "./api-secret.service";
+import { ProjectAccess, ProjectRoleValue } from "./project-access.type";
 
 @Resolver(() => ApiSecret)
 export class ApiSecretResolver {
@@ -14,6 +15,14 @@ export class ApiSecretResolver {
   apiSecrets(@Args(() => ProjectArgs) { projectId }: ProjectArgs, @Ctx() context: Context): Promise<ApiSecret[]> {
     requireProjectRole(requirePrincipal(context), projectId, "viewer", "list API secrets");
     return this.service.list(projectId);
+  }
+
+  @Query(() => ProjectAccess, { description: "The caller's role in the project. Admins and viewers." })
+  projectAccess(@Args(() => ProjectArgs) { projectId }: ProjectArgs, @Ctx() context: Context): ProjectAccess {
+    const principal = requirePrincipal(context);
+    requireProjectRole(principal, projectId, "viewer", "view this project");
+    const admin = principal.has(projectId, "admin");
+    return { projectId, role: admin ? ProjectRoleValue.ADMIN : ProjectRoleValue.VIEWER, canManageSecrets: admin };
   }
 
   @Mutation(() => CreateSecretPayload, {

@@ -6,6 +6,8 @@ export const API_SECRET_FIELDS = `
 
 export const LIST_SECRETS = `query List($projectId: ID!) { apiSecrets(projectId: $projectId) { ${API_SECRET_FIELDS} } }`;
 
+export const PROJECT_ACCESS = `query Access($projectId: ID!) { projectAccess(projectId: $projectId) { projectId role canManageSecrets } }`;
+
 export const CREATE_SECRET = `mutation Create($input: CreateSecretInput!) {
   createSecret(input: $input) { apiSecret { ${API_SECRET_FIELDS} } credentials { keyId secret } }
 }`;
