@@ -2,14 +2,18 @@
 const js = require("@eslint/js");
 const tseslint = require("typescript-eslint");
 const globals = require("globals");
+const reactHooks = require("eslint-plugin-react-hooks");
 
 module.exports = tseslint.config(
-  { ignores: ["**/dist/", "**/node_modules/", "data/", "coverage/"] },
+  { ignores: ["**/dist/", "**/node_modules/", "data/", "coverage/", "widget/src/graphql.generated.ts"] },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["*.js"] }, tsconfigRootDir: __dirname },
+      parserOptions: {
+        projectService: { allowDefaultProject: ["*.js", "widget/*/*.{cjs,mjs}"] },
+        tsconfigRootDir: __dirname,
+      },
       globals: { ...globals.node },
     },
     rules: {
@@ -28,12 +32,18 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ["**/*.js"],
+    files: ["widget/**/*.{ts,tsx}"],
+    plugins: { "react-hooks": reactHooks },
+    rules: reactHooks.configs.recommended.rules,
+    languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    files: ["**/*.{js,cjs,mjs}"],
     extends: [tseslint.configs.disableTypeChecked],
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
-    files: ["**/*.test.ts", "server/test/**/*.ts"],
+    files: ["**/*.test.{ts,tsx}", "server/test/**/*.ts", "widget/test/**/*.{ts,tsx}"],
     rules: {
       // Tests read GraphQL responses as loosely typed JSON.
       "@typescript-eslint/no-unsafe-member-access": "off",

@@ -25,7 +25,32 @@ const workspace = (name, extra = {}) => ({
   ...extra,
 });
 
+const swcReact = [
+  "@swc/jest",
+  {
+    jsc: {
+      parser: { syntax: "typescript", tsx: true },
+      target: "es2022",
+      transform: { react: { runtime: "automatic" } },
+    },
+    module: { type: "commonjs" },
+  },
+];
+
 /** @type {import('jest').Config} */
 module.exports = {
-  projects: [workspace("shared"), workspace("server")],
+  projects: [
+    workspace("shared"),
+    workspace("server"),
+    workspace("widget", {
+      testEnvironment: "<rootDir>/test/jsdom-environment.cjs",
+      testMatch: ["<rootDir>/src/**/*.test.{ts,tsx}", "<rootDir>/test/**/*.test.{ts,tsx}"],
+      testPathIgnorePatterns: ["/node_modules/", "/dist/", "\\.browser\\.test\\."],
+      transform: { "^.+\\.tsx?$": swcReact },
+      moduleNameMapper: {
+        "^@keyturn/shared$": "<rootDir>/../shared/src/index.ts",
+        "\\.css(\\?inline)?$": "<rootDir>/test/style-stub.cjs",
+      },
+    }),
+  ],
 };

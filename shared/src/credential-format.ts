@@ -1,6 +1,5 @@
 import { crc32Ascii } from "./crc32";
 import { encodeBase62, isBase62, randomBase62 } from "./base62";
-import "./platform";
 
 /** The prefixes a deployment stamps on its Key IDs and secrets, so that leaks are easy to scan for. */
 export interface CredentialPrefixes {

@@ -1,0 +1,265 @@
+import type { ApolloClient } from "@apollo/client";
+import { ApolloProvider } from "@apollo/client/react";
+import { useEffect, useMemo, useRef, useState } from "react";
+import { themeAttributes, type Appearance } from "./appearance";
+import { Button } from "./Button";
+import { createKeyturnClient } from "./connection";
+import { WidgetContext, useWidget, type WidgetSettings } from "./context";
+import { CreateSecretDialog } from "./CreateSecretDialog";
+import type { EnvFileOptions } from "./env-file";
+import { describeError } from "./errors";
+import { KeyIcon, PlusIcon } from "./icons";
+import { resolveMessages, type Localization } from "./localization";
+import { RevokeSecretDialog } from "./RevokeSecretDialog";
+import { RotateSecretDialog } from "./RotateSecretDialog";
+import { SecretRevealDialog } from "./SecretRevealDialog";
+import { SecretRow } from "./SecretRow";
+import { useApiSecrets, type ApiSecretItem, type RevealedCredentials } from "./use-api-secrets";
+import { useNow } from "./use-now";
+
+/** What happened, for the host's own analytics or toasts. Never carries a secret. */
+export interface SecretChange {
+  type: "created" | "rotated" | "revoked";
+  secretId: string;
+  /** The new Key ID (created, rotated). */
+  keyId?: string;
+}
+
+interface SectionOptions {
+  /** The host project whose secrets to show. */
+  projectId: string;
+  appearance?: Appearance;
+  localization?: Localization;
+  /** Variable names in the downloaded .env file. */
+  envFile?: EnvFileOptions;
+  /** The host's Analytics API URL: the reveal dialog then offers a ready `curl` line. */
+  exampleRequestUrl?: string;
+  /** Extra class names on the section's root. */
+  className?: string;
+  onChange?: (change: SecretChange) => void;
+}
+
+/** Props of `<ApiSecretSection>`: the host's own ApolloClient, or an endpoint and a token source. */
+export type ApiSecretSectionProps = SectionOptions &
+  (
+    | { client: ApolloClient; endpoint?: never; getAccessToken?: never }
+    | { client?: never; endpoint: string; getAccessToken: () => Promise<string> }
+  );
+
+/**
+ * The "API Secret" section: the project's secrets, and Create secret / Rotate / Revoke for its
+ * administrators, with the one-time reveal after create and rotate.
+ */
+export function ApiSecretSection(props: ApiSecretSectionProps) {
+  const { client, endpoint, getAccessToken } = props;
+  // The latest getAccessToken, so a host passing a new function each render keeps one client.
+  const tokenSource = useRef(getAccessToken);
+  useEffect(() => {
+    tokenSource.current = getAccessToken;
+  });
+  const ownClient = useMemo(
+    () =>
+      client || !endpoint
+        ? null
+        : // eslint-disable-next-line react-hooks/refs -- the ref is read when a request is sent, not during render
+          createKeyturnClient({
+            endpoint,
+            getAccessToken: () => {
+              if (!tokenSource.current) return Promise.reject(new Error("getAccessToken is missing"));
+              return tokenSource.current();
+            },
+          }),
+    [client, endpoint],
+  );
+  const settings = useMemo<WidgetSettings>(
+    () => ({
+      messages: resolveMessages(props.localization),
+      locale: props.localization?.locale,
+      appearance: props.appearance,
+    }),
+    [props.localization, props.appearance],
+  );
+  const active = client ?? ownClient;
+  if (!active) throw new Error("ApiSecretSection needs either `client` or `endpoint` and `getAccessToken`");
+  return (
+    <ApolloProvider client={active}>
+      <WidgetContext.Provider value={settings}>
+        <Section {...props} />
+      </WidgetContext.Provider>
+    </ApolloProvider>
+  );
+}
+
+type OpenDialog =
+  | { kind: "create" }
+  | { kind: "rotate"; secret: ApiSecretItem }
+  | { kind: "revoke"; secret: ApiSecretItem }
+  | { kind: "reveal"; reason: "created" | "rotated"; name: string; credentials: RevealedCredentials };
+
+function Section({ projectId, appearance, envFile, exampleRequestUrl, className, onChange }: SectionOptions) {
+  const { messages } = useWidget();
+  const now = useNow();
+  const { secrets, canManage, loading, error, retry, create, rotate, revoke } = useApiSecrets(projectId);
+  // The revealed credentials live only here, and only until the reveal dialog is confirmed closed.
+  const [dialog, setDialog] = useState<OpenDialog | null>(null);
+  const [retrying, setRetrying] = useState(false);
+  const flowStart = useRef<HTMLElement | null>(null);
+  const createButton = useRef<HTMLButtonElement>(null);
+  const returnFocus = () => (flowStart.current?.isConnected ? flowStart.current : createButton.current);
+
+  function open(next: OpenDialog, trigger: HTMLElement | null) {
+    flowStart.current = trigger;
+    setDialog(next);
+  }
+
+  const state = loading ? "loading" : error ? "error" : secrets?.length ? "ready" : "empty";
+  const createTrigger = canManage && (
+    <Button
+      ref={createButton}
+      variant="primary"
+      icon={<PlusIcon />}
+      onClick={(event) => {
+        open({ kind: "create" }, event.currentTarget);
+      }}
+    >
+      {messages.createSecret}
+    </Button>
+  );
+
+  return (
+    <section
+      className={`kt-root kt-section${className ? ` ${className}` : ""}`}
+      data-state={state}
+      aria-labelledby={`kt-title-${projectId}`}
+      {...themeAttributes(appearance)}
+    >
+      <header className="kt-header">
+        <div>
+          <h2 id={`kt-title-${projectId}`} className="kt-title">
+            {messages.title}
+          </h2>
+          <p className="kt-description">{messages.description}</p>
+        </div>
+        {state === "ready" && createTrigger}
+      </header>
+
+      {state === "loading" && (
+        <div className="kt-skeleton" aria-busy="true">
+          <span className="kt-visually-hidden" role="status">
+            {messages.loading}
+          </span>
+          {[0, 1, 2].map((row) => (
+            <div key={row} className="kt-skeleton-row" aria-hidden="true">
+              <span />
+              <span />
+            </div>
+          ))}
+        </div>
+      )}
+
+      {state === "error" && (
+        <div className="kt-error" role="alert">
+          <p>{messages.loadError}</p>
+          <p className="kt-hint">{describeError(error, messages)}</p>
+          <Button
+            pending={retrying}
+            onClick={() => {
+              setRetrying(true);
+              retry()
+                .catch(() => undefined)
+                .finally(() => {
+                  setRetrying(false);
+                });
+            }}
+          >
+            {messages.retry}
+          </Button>
+        </div>
+      )}
+
+      {state === "empty" && (
+        <div className="kt-empty">
+          <span className="kt-empty-icon">
+            <KeyIcon />
+          </span>
+          <p className="kt-empty-title">{messages.emptyTitle}</p>
+          <p className="kt-hint">{canManage ? messages.emptyDescription : messages.emptyViewerDescription}</p>
+          {createTrigger}
+        </div>
+      )}
+
+      {state === "ready" && secrets && (
+        <ul className="kt-list">
+          {secrets.map((secret) => (
+            <SecretRow
+              key={secret.id}
+              secret={secret}
+              now={now}
+              canManage={canManage}
+              onRotate={(trigger) => {
+                open({ kind: "rotate", secret }, trigger);
+              }}
+              onRevoke={(trigger) => {
+                open({ kind: "revoke", secret }, trigger);
+              }}
+            />
+          ))}
+        </ul>
+      )}
+
+      {dialog?.kind === "create" && (
+        <CreateSecretDialog
+          open
+          returnFocus={returnFocus}
+          onCancel={() => {
+            setDialog(null);
+          }}
+          onCreate={async (name) => {
+            const issued = await create(name);
+            setDialog({ kind: "reveal", reason: "created", name: issued.name, credentials: issued.credentials });
+            onChange?.({ type: "created", secretId: issued.id, keyId: issued.credentials.keyId });
+          }}
+        />
+      )}
+      {dialog?.kind === "rotate" && (
+        <RotateSecretDialog
+          secret={dialog.secret}
+          returnFocus={returnFocus}
+          onCancel={() => {
+            setDialog(null);
+          }}
+          onRotate={async (gracePeriodSeconds) => {
+            const issued = await rotate(dialog.secret.id, gracePeriodSeconds);
+            setDialog({ kind: "reveal", reason: "rotated", name: issued.name, credentials: issued.credentials });
+            onChange?.({ type: "rotated", secretId: issued.id, keyId: issued.credentials.keyId });
+          }}
+        />
+      )}
+      {dialog?.kind === "revoke" && (
+        <RevokeSecretDialog
+          secret={dialog.secret}
+          returnFocus={returnFocus}
+          onCancel={() => {
+            setDialog(null);
+          }}
+          onRevoke={async () => {
+            await revoke(dialog.secret.id);
+            setDialog(null);
+            onChange?.({ type: "revoked", secretId: dialog.secret.id });
+          }}
+        />
+      )}
+      <SecretRevealDialog
+        credentials={dialog?.kind === "reveal" ? dialog.credentials : null}
+        reason={dialog?.kind === "reveal" ? dialog.reason : undefined}
+        secretName={dialog?.kind === "reveal" ? dialog.name : undefined}
+        envFile={envFile}
+        exampleRequestUrl={exampleRequestUrl}
+        returnFocus={returnFocus}
+        onClose={() => {
+          setDialog(null);
+        }}
+      />
+    </section>
+  );
+}
