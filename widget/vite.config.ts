@@ -30,8 +30,8 @@ export default defineConfig(({ mode }) => {
       rolldownOptions: {
         external: element ? [] : peers,
         // Radix marks its modules "use client"; bundled, that is moot (the library banner carries it).
-        onwarn(warning, warn) {
-          if (warning.code !== "MODULE_LEVEL_DIRECTIVE") warn(warning);
+        onLog(level, log, handler) {
+          if (log.code !== "MODULE_LEVEL_DIRECTIVE") handler(level, log);
         },
         // Vite leaves whitespace in ES library output by default; hosts get it fully minified.
         output: { banner: element ? "" : '"use client";', minify: true },
