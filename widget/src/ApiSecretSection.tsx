@@ -1,6 +1,6 @@
 import type { ApolloClient } from "@apollo/client";
 import { ApolloProvider } from "@apollo/client/react";
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useRef, useState } from "react";
 import { themeAttributes, type Appearance } from "./appearance";
 import { Button } from "./Button";
 import { createKeyturnClient } from "./connection";
@@ -103,6 +103,7 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
   // The revealed credentials live only here, and only until the reveal dialog is confirmed closed.
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const [retrying, setRetrying] = useState(false);
+  const titleId = useId();
   const flowStart = useRef<HTMLElement | null>(null);
   const createButton = useRef<HTMLButtonElement>(null);
   const returnFocus = () => (flowStart.current?.isConnected ? flowStart.current : createButton.current);
@@ -130,12 +131,12 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
     <section
       className={`kt-root kt-section${className ? ` ${className}` : ""}`}
       data-state={state}
-      aria-labelledby={`kt-title-${projectId}`}
+      aria-labelledby={titleId}
       {...themeAttributes(appearance)}
     >
       <header className="kt-header">
         <div>
-          <h2 id={`kt-title-${projectId}`} className="kt-title">
+          <h2 id={titleId} className="kt-title">
             {messages.title}
           </h2>
           <p className="kt-description">{messages.description}</p>

@@ -1,5 +1,5 @@
 import * as Dialog from "@radix-ui/react-dialog";
-import { checkSecretName } from "@keyturn/shared";
+import { SECRET_NAME_MAX_LENGTH, checkSecretName } from "@keyturn/shared";
 import { useId, useRef, useState, type SyntheticEvent } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
@@ -29,7 +29,7 @@ export function CreateSecretDialog({ open, onCancel, onCreate, returnFocus }: Cr
     const trimmed = name.trim();
     const check = trimmed === "" ? null : checkSecretName(trimmed);
     if (check && !check.ok) {
-      setError(check.message);
+      setError(messages.nameInvalid(SECRET_NAME_MAX_LENGTH));
       return;
     }
     submitting.current = true;

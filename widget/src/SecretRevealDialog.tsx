@@ -62,6 +62,8 @@ function RevealDialog({
   const [stored, setStored] = useState(false);
   const [nudged, setNudged] = useState(false);
   const confirmation = useRef<HTMLInputElement>(null);
+  // Radix returns focus to a Dialog.Trigger, and this dialog has none: remember what had focus.
+  const openedFrom = useRef<HTMLElement | null>(null);
   const warningId = useId();
 
   function refuseToClose(event: Event) {
@@ -93,7 +95,12 @@ function RevealDialog({
             onEscapeKeyDown={refuseToClose}
             onPointerDownOutside={refuseToClose}
             onInteractOutside={refuseToClose}
-            onCloseAutoFocus={returnFocusTo(returnFocus)}
+            onOpenAutoFocus={() => {
+              openedFrom.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+            }}
+            onCloseAutoFocus={(event) => {
+              returnFocusTo(returnFocus ?? (() => openedFrom.current))(event);
+            }}
           >
             <Dialog.Title className="kt-dialog-title">
               {reason === "rotated" ? messages.revealTitleRotated : messages.revealTitleCreated}

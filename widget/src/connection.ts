@@ -26,7 +26,10 @@ class TokenSource {
 
   /** A fresh token, unless another request already replaced the refused one. */
   async refresh(refused: string): Promise<string> {
-    const current = this.current ? await this.current.catch(() => null) : null;
+    const pending = this.current;
+    const current = pending ? await pending.catch(() => null) : null;
+    // Requests refused together all wait above: the first to resume starts the refresh, the others share it.
+    if (this.current && this.current !== pending) return this.current;
     if (current !== null && current !== refused) return current;
     this.current = this.load();
     return this.current;

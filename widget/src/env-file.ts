@@ -16,6 +16,8 @@ export function envFileContent(keyId: string, secret: string, options: EnvFileOp
 export function envFileName(secretName: string | undefined): string {
   const slug = (secretName ?? "")
     .normalize("NFKD")
+    // NFKD splits "ü" into "u" and a combining mark: drop the marks, or "Zürich" becomes "zu-rich".
+    .replace(/\p{M}/gu, "")
     .toLowerCase()
     .replace(/[^a-z0-9]+/g, "-")
     .replace(/^-+|-+$/g, "")

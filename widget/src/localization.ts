@@ -31,6 +31,8 @@ export interface Messages {
   createDescription: string;
   nameLabel: string;
   namePlaceholder: string;
+  /** Shown when a typed name is too long or holds control characters. */
+  nameInvalid: (maxLength: number) => string;
   createConfirm: string;
 
   rotateTitle: (name: string) => string;
@@ -103,6 +105,7 @@ export const englishMessages: Messages = {
   createDescription: "Name it after the application that will use it, so you can recognise it later.",
   nameLabel: "Name (optional)",
   namePlaceholder: "e.g. Reporting service",
+  nameInvalid: (maxLength) => `Use at most ${maxLength} characters, with no control characters.`,
   createConfirm: "Create secret",
 
   rotateTitle: (name) => `Rotate “${name}”?`,
@@ -165,10 +168,9 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 export function formatRelative(date: Date, now: Date, locale: string | undefined): string {
   const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
   const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
-  for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size || unit === "second") return format.format(Math.round(seconds / size), unit);
-  }
-  return format.format(0, "second");
+  // A hair under a unit counts as the unit: 3,599 s is "in 1 hour", not "in 60 minutes"; 23 h stays 23 h.
+  const unit = UNITS.find(([, size]) => Math.abs(seconds) >= size * 0.99) ?? (["second", 1] as const);
+  return format.format(Math.round(seconds / unit[1]), unit[0]);
 }
 
 /** An absolute date and time for tooltips and `<time>` titles. */

@@ -34,6 +34,16 @@ export function useApiSecrets(projectId: string) {
     notifyOnNetworkStatusChange: true,
   });
   const { refetch } = query;
+  // After a change the list is reloaded; if that fails, the change still happened and its
+  // credentials must still be revealed, so the failure is not the change's.
+  const refresh = useCallback(
+    () =>
+      refetch().then(
+        () => undefined,
+        () => undefined,
+      ),
+    [refetch],
+  );
 
   const create = useCallback(
     async (name: string | null): Promise<IssuedCredentials> => {
@@ -43,11 +53,11 @@ export function useApiSecrets(projectId: string) {
         fetchPolicy: "no-cache",
       });
       if (!data) throw new Error("createSecret returned no data");
-      await refetch();
+      await refresh();
       const { apiSecret, credentials } = data.createSecret;
       return { id: apiSecret.id, name: apiSecret.name, credentials: { ...credentials } };
     },
-    [client, projectId, refetch],
+    [client, projectId, refresh],
   );
 
   const rotate = useCallback(
@@ -58,19 +68,19 @@ export function useApiSecrets(projectId: string) {
         fetchPolicy: "no-cache",
       });
       if (!data) throw new Error("rotateSecret returned no data");
-      await refetch();
+      await refresh();
       const { apiSecret, credentials } = data.rotateSecret;
       return { id: apiSecret.id, name: apiSecret.name, credentials: { ...credentials } };
     },
-    [client, refetch],
+    [client, refresh],
   );
 
   const revoke = useCallback(
     async (id: string): Promise<void> => {
       await client.mutate({ mutation: RevokeSecretDocument, variables: { input: { id } }, fetchPolicy: "no-cache" });
-      await refetch();
+      await refresh();
     },
-    [client, refetch],
+    [client, refresh],
   );
 
   return {

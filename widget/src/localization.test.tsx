@@ -1,0 +1,191 @@
+import { describe, expect, it } from "@jest/globals";
+import { screen, within } from "@testing-library/react";
+import { FakeKeyturn } from "../test/fake-keyturn";
+import { findRow, getAlertDialog, renderSection } from "../test/render-section";
+import {
+  englishMessages,
+  formatDateTime,
+  formatDuration,
+  formatRelative,
+  resolveMessages,
+  type Localization,
+  type Messages,
+} from "./localization";
+
+const SECOND = 1000;
+const HOUR = 3600 * SECOND;
+const DAY = 24 * HOUR;
+
+describe("resolveMessages", () => {
+  it("overrides only the strings given and keeps English for the rest", () => {
+    const messages = resolveMessages({ title: "API-Schlüssel", retry: undefined, locale: "de-DE" });
+    expect(messages.title).toBe("API-Schlüssel");
+    expect(messages.retry).toBe(englishMessages.retry);
+    expect(messages.createSecret).toBe("Create secret");
+  });
+
+  it("is English without a localization", () => {
+    expect(resolveMessages(undefined)).toEqual(englishMessages);
+  });
+});
+
+describe("formatRelative", () => {
+  const now = new Date("2025-06-15T12:00:00Z");
+  const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
+
+  it("uses the largest unit that fits, in English by default", () => {
+    expect(formatRelative(at(-3 * DAY), now, "en-US")).toBe("3 days ago");
+    expect(formatRelative(at(-2 * HOUR), now, "en-US")).toBe("2 hours ago");
+    expect(formatRelative(at(-5 * 60 * SECOND), now, "en-US")).toBe("5 minutes ago");
+    expect(formatRelative(at(23 * HOUR), now, "en-US")).toBe("in 23 hours");
+    // Just after a one-hour grace rotation, not "in 60 minutes".
+    expect(formatRelative(at(HOUR - SECOND), now, "en-US")).toBe("in 1 hour");
+    expect(formatRelative(at(-400 * DAY), now, "en-US")).toBe("last year");
+  });
+
+  it("says now for the present moment", () => {
+    expect(formatRelative(now, now, "en-US")).toBe("now");
+  });
+
+  it("formats in the locale asked for", () => {
+    const past = formatRelative(at(-3 * DAY), now, "de-DE");
+    expect(past).toMatch(/vor/);
+    expect(past).toMatch(/3/);
+    expect(past).not.toMatch(/ago/);
+    expect(formatRelative(at(23 * HOUR), now, "de-DE")).toMatch(/^in 23 Stunden$/);
+    expect(formatRelative(at(-2 * HOUR), now, "fr-FR")).toMatch(/il y a/);
+  });
+});
+
+describe("formatDuration and formatDateTime", () => {
+  it("names the grace periods in hours or days", () => {
+    expect(formatDuration(3600, "en-US")).toBe("1 hour");
+    expect(formatDuration(86400, "en-US")).toBe("24 hours");
+    expect(formatDuration(604800, "en-US")).toBe("7 days");
+    expect(formatDuration(604800, "de-DE")).toMatch(/7 Tage/);
+  });
+
+  it("formats absolute dates for the locale", () => {
+    const date = new Date("2025-03-04T10:15:00Z");
+    expect(formatDateTime(date, "en-US")).toMatch(/Mar 4, 2025/);
+    expect(formatDateTime(date, "de-DE")).toMatch(/04\.03\.2025/);
+  });
+});
+
+describe("ApiSecretSection localization", () => {
+  it("shows the host's strings for the title, the create button and last use", async () => {
+    const fake = new FakeKeyturn();
+    fake.addSecret({ name: "Reporting", lastUsedAt: new Date(Date.now() - 2 * HOUR).toISOString() });
+    renderSection(fake, {
+      localization: {
+        title: "Clés d'API",
+        createSecret: "Créer une clé",
+        lastUsed: (time) => `Dernière utilisation : ${time}`,
+      },
+    });
+
+    const row = await findRow("Reporting");
+    expect(screen.getByRole("heading", { level: 2 }).textContent).toBe("Clés d'API");
+    expect(screen.getByRole("region", { name: "Clés d'API" })).toBeTruthy();
+    expect(screen.getByRole("button", { name: "Créer une clé" })).toBeTruthy();
+    expect(screen.queryByRole("button", { name: "Create secret" })).toBeNull();
+    expect(within(row).getByText("Dernière utilisation : 2 hours ago")).toBeTruthy();
+    expect(screen.queryByText("API Secret")).toBeNull();
+  });
+
+  it("formats relative times, dates and grace periods in the locale given", async () => {
+    const fake = new FakeKeyturn();
+    const lastUsedAt = new Date(Date.now() - 3 * DAY).toISOString();
+    fake.addSecret({ name: "Reporting", lastUsedAt }, 5 * DAY);
+    const { user } = renderSection(fake, {
+      localization: { locale: "de-DE", lastUsed: (time) => `Zuletzt verwendet ${time}` },
+    });
+
+    const row = await findRow("Reporting");
+    const lastUsed = within(row).getByText(/^Zuletzt verwendet/);
+    expect(lastUsed.textContent).toMatch(/vor/);
+    expect(lastUsed.textContent).toMatch(/3/);
+    expect(lastUsed.getAttribute("title")).toMatch(/\d{2}\.\d{2}\.\d{4}/);
+    expect(within(row).getByText(/^Created .*vor.* by alice@example\.com$/)).toBeTruthy();
+
+    await user.click(within(row).getByRole("button", { name: "Rotate Reporting" }));
+    const dialog = getAlertDialog("Rotate “Reporting”?");
+    await user.click(within(dialog).getByRole("radio", { name: "In 24 hours" }));
+    expect(within(dialog).getByText(/keep working for 24 Stunden/)).toBeTruthy();
+  });
+
+  it("leaves no English default in sight when every string is translated", async () => {
+    const fake = new FakeKeyturn();
+    const now = new Date().toISOString();
+    fake.addSecret({ name: "Zeta", lastUsedAt: now });
+    fake.addSecret({
+      name: "Omega",
+      credentials: [
+        { keyId: "ktid_one", hint: "ktsk_…AbCd", status: "ACTIVE", createdAt: now, expiresAt: null, lastUsedAt: null },
+        {
+          keyId: "ktid_two",
+          hint: "ktsk_…WxYz",
+          status: "EXPIRING",
+          createdAt: now,
+          expiresAt: new Date(Date.now() + HOUR).toISOString(),
+          lastUsedAt: null,
+        },
+      ],
+    });
+    fake.addSecret({ name: "Kappa", status: "REVOKED", revokedAt: now, credentials: [] });
+    // Every message becomes «key»: any English left on screen was not localizable.
+    const pseudo = Object.fromEntries(
+      Object.entries(englishMessages).map(([key, value]) => [
+        key,
+        typeof value === "function" ? (...args: string[]) => `«${key}:${args.join("|")}»` : `«${key}»`,
+      ]),
+    ) as unknown as Messages;
+    const localization: Localization = { ...pseudo };
+    const { user } = renderSection(fake, { localization, exampleRequestUrl: "https://analytics.example.com" });
+
+    const english = Object.values(englishMessages).filter(
+      (value): value is string => typeof value === "string" && value.length > 3,
+    );
+    const expectNoEnglish = () => {
+      const visible = [
+        document.body.textContent,
+        ...Array.from(document.querySelectorAll("[aria-label]"), (element) => element.getAttribute("aria-label")),
+        ...Array.from(document.querySelectorAll("[placeholder]"), (element) => element.getAttribute("placeholder")),
+      ].join("\n");
+      // Drop the translated «…» markers (innermost first), then look for English.
+      let untranslated = visible;
+      while (/«[^«»]*»/.test(untranslated)) untranslated = untranslated.replace(/«[^«»]*»/g, " ");
+      expect(english.filter((text) => untranslated.includes(text))).toEqual([]);
+    };
+
+    await findRow("Kappa");
+    expect(screen.getByText("«title»")).toBeTruthy();
+    expect(screen.getAllByText(/^«stopsWorkingIn:ktid_two\|/)).toHaveLength(1);
+    expectNoEnglish();
+
+    await user.click(screen.getByRole("button", { name: "«createSecret»" }));
+    expect(screen.getByRole("dialog", { name: "«createTitle»" })).toBeTruthy();
+    expectNoEnglish();
+    await user.type(screen.getByLabelText("«nameLabel»"), "Sigma");
+    await user.click(screen.getByRole("button", { name: "«createConfirm»" }));
+    const reveal = await screen.findByRole("dialog", { name: "«revealTitleCreated»" });
+    await user.keyboard("{Escape}");
+    await within(reveal).findByText("«storedRequired»");
+    expectNoEnglish();
+    await user.click(within(reveal).getByRole("checkbox", { name: "«storedConfirmation»" }));
+    await user.click(within(reveal).getByRole("button", { name: "«done»" }));
+
+    await user.click(within(await findRow("Omega")).getByRole("button", { name: "«rotate» Omega" }));
+    expect(screen.getByRole("alertdialog", { name: "«rotateTitle:Omega»" })).toBeTruthy();
+    expect(screen.getByText("«rotateEndsEarlierGrace:ktid_two»")).toBeTruthy();
+    expectNoEnglish();
+    await user.click(screen.getByRole("radio", { name: "«graceOneHour»" }));
+    expectNoEnglish();
+    await user.click(screen.getByRole("button", { name: "«cancel»" }));
+
+    await user.click(within(await findRow("Zeta")).getByRole("button", { name: "«revoke» Zeta" }));
+    expect(screen.getByRole("alertdialog", { name: "«revokeTitle:Zeta»" })).toBeTruthy();
+    expect(screen.getByLabelText("«revokeInputLabel:«revokeConfirmationWord»»")).toBeTruthy();
+    expectNoEnglish();
+  });
+});
