@@ -13,6 +13,8 @@ module.exports = {
       testEnvironment: "node",
       testMatch: ["<rootDir>/test/**/*.browser.test.ts"],
       testPathIgnorePatterns: ["/node_modules/", "/dist/"],
+      // The test signs host tokens with jose, which ships only ES modules.
+      transform: { ...widget.transform, "/node_modules/jose/.+\\.js$": widget.transform["^.+\\.tsx?$"] },
     },
   ],
 };

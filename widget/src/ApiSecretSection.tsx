@@ -1,6 +1,6 @@
 import type { ApolloClient } from "@apollo/client";
 import { ApolloProvider } from "@apollo/client/react";
-import { useEffect, useId, useMemo, useRef, useState } from "react";
+import { useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
 import { themeAttributes, type Appearance } from "./appearance";
 import { Button } from "./Button";
 import { createKeyturnClient } from "./connection";
@@ -103,6 +103,15 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
   // The revealed credentials live only here, and only until the reveal dialog is confirmed closed.
   const [dialog, setDialog] = useState<OpenDialog | null>(null);
   const [retrying, setRetrying] = useState(false);
+  // React keeps the previous render's props in a spare fiber until the next render. One more
+  // render after the reveal closes lets go of the secret now, not whenever the section next updates.
+  const [, settle] = useReducer((renders: number) => renders + 1, 0);
+  const revealClosed = useRef(false);
+  useEffect(() => {
+    if (!revealClosed.current) return;
+    revealClosed.current = false;
+    settle();
+  });
   const titleId = useId();
   const flowStart = useRef<HTMLElement | null>(null);
   const createButton = useRef<HTMLButtonElement>(null);
@@ -258,6 +267,7 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
         exampleRequestUrl={exampleRequestUrl}
         returnFocus={returnFocus}
         onClose={() => {
+          revealClosed.current = true;
           setDialog(null);
         }}
       />

@@ -7,9 +7,10 @@ import { CheckIcon, CopyIcon } from "./icons";
 export interface CopyFieldProps {
   label: string;
   value: string;
-  /** Renders a multi-line read-only box (for commands) instead of a one-line field. */
-  multiline?: boolean;
 }
+
+// Where the browser cannot size the box to its content, a row per this many characters.
+const CHARACTERS_PER_ROW = 44;
 
 type CopyState = "idle" | "copied" | "unavailable";
 
@@ -17,10 +18,10 @@ type CopyState = "idle" | "copied" | "unavailable";
  * A read-only value with a copy button. "Copied" appears only once the clipboard write has
  * succeeded; where copying is refused, the value is selected for Ctrl+C and the user is told so.
  */
-export function CopyField({ label, value, multiline = false }: CopyFieldProps) {
+export function CopyField({ label, value }: CopyFieldProps) {
   const { messages } = useWidget();
   const [state, setState] = useState<CopyState>("idle");
-  const field = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  const field = useRef<HTMLTextAreaElement>(null);
   const id = useId();
   const statusId = useId();
 
@@ -43,26 +44,26 @@ export function CopyField({ label, value, multiline = false }: CopyFieldProps) {
     }
   }
 
-  const common = {
-    id,
-    ref: field,
-    className: "kt-input kt-mono",
-    value,
-    readOnly: true,
-    spellCheck: false,
-    "aria-describedby": statusId,
-    onFocus: (event: { currentTarget: { select(): void } }) => {
-      event.currentTarget.select();
-    },
-  };
-
   return (
     <div className="kt-field" data-state={state}>
       <label className="kt-label" htmlFor={id}>
         {label}
       </label>
       <div className="kt-copy-row">
-        {multiline ? <textarea {...common} rows={3} /> : <input {...common} />}
+        {/* A textarea, so long values wrap in full rather than scroll out of sight. */}
+        <textarea
+          id={id}
+          ref={field}
+          className="kt-input kt-mono"
+          value={value}
+          rows={Math.ceil(value.length / CHARACTERS_PER_ROW)}
+          readOnly
+          spellCheck={false}
+          aria-describedby={statusId}
+          onFocus={(event) => {
+            event.currentTarget.select();
+          }}
+        />
         <Button
           size="sm"
           icon={state === "copied" ? <CheckIcon /> : <CopyIcon />}

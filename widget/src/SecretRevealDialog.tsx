@@ -95,8 +95,17 @@ function RevealDialog({
             onEscapeKeyDown={refuseToClose}
             onPointerDownOutside={refuseToClose}
             onInteractOutside={refuseToClose}
-            onOpenAutoFocus={() => {
+            onOpenAutoFocus={(event) => {
               openedFrom.current = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+              // Start on the first Copy button: focusing the Key ID field would select it, which
+              // reads as an accidental highlight.
+              const firstCopy = (event.currentTarget as HTMLElement | null)?.querySelector<HTMLButtonElement>(
+                ".kt-copy-row .kt-button",
+              );
+              if (firstCopy) {
+                event.preventDefault();
+                firstCopy.focus();
+              }
             }}
             onCloseAutoFocus={(event) => {
               returnFocusTo(returnFocus ?? (() => openedFrom.current))(event);
@@ -117,7 +126,6 @@ function RevealDialog({
                   <CopyField
                     label={messages.exampleRequestLabel}
                     value={`curl -u '${credentials.keyId}:${credentials.secret}' '${exampleRequestUrl}'`}
-                    multiline
                   />
                 )}
                 <div>

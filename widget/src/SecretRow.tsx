@@ -12,10 +12,12 @@ export interface SecretRowProps {
   onRevoke: (trigger: HTMLElement) => void;
 }
 
-function Time({ value, now, format }: { value: string; now: Date; format?: (relative: string) => string }) {
+/** A past moment as relative time. The page's clock ticks every 30 s, so a fresh server time can be a
+ * little ahead of it: that reads as "now", never "in 2 seconds". */
+function PastTime({ value, now, format }: { value: string; now: Date; format?: (relative: string) => string }) {
   const { locale } = useWidget();
   const date = new Date(value);
-  const relative = formatRelative(date, now, locale);
+  const relative = formatRelative(date > now ? now : date, now, locale);
   return (
     <time dateTime={value} title={formatDateTime(date, locale)}>
       {format ? format(relative) : relative}
@@ -47,12 +49,11 @@ export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: Secret
           </div>
         </dl>
         <p className="kt-meta">
-          <Time value={secret.createdAt} now={now} format={(time) => messages.createdBy(time, secret.createdBy)} />
-          <span aria-hidden="true"> · </span>
+          <PastTime value={secret.createdAt} now={now} format={(time) => messages.createdBy(time, secret.createdBy)} />
           {secret.revokedAt ? (
-            <Time value={secret.revokedAt} now={now} format={messages.revokedAt} />
+            <PastTime value={secret.revokedAt} now={now} format={messages.revokedAt} />
           ) : secret.lastUsedAt ? (
-            <Time value={secret.lastUsedAt} now={now} format={messages.lastUsed} />
+            <PastTime value={secret.lastUsedAt} now={now} format={messages.lastUsed} />
           ) : (
             <span>{messages.neverUsed}</span>
           )}
