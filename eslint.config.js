@@ -11,7 +11,7 @@ module.exports = tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "widget/*/*.{cjs,mjs}"] },
+        projectService: { allowDefaultProject: ["*.js", "widget/*/*.{cjs,mjs}", "widget/test/react18/*.cjs"] },
         tsconfigRootDir: __dirname,
       },
       globals: { ...globals.node },
