@@ -2,7 +2,8 @@
 // page of our own with its own, hostile-ish CSS, a token endpoint of its own, and a real Keyturn
 // server (server/dist/main.js) in a child process. Driven in headless Debian Chromium by
 // playwright-core, by mouse and by keyboard, in light and dark, at 1280 and 360 px wide; axe runs
-// on every state and the README's screenshots are saved to widget/docs/screenshots/.
+// on every state. Screenshots go to a temporary folder, or with UPDATE_SCREENSHOTS=1
+// (`npm run screenshots`) to widget/docs/screenshots/ for the README.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -16,7 +17,10 @@ import { chromium, type BrowserContext, type Locator, type Page } from "playwrig
 
 const ROOT = resolve(__dirname, "../..");
 const DIST = join(ROOT, "widget/dist");
-const SCREENSHOTS = join(ROOT, "widget/docs/screenshots");
+const SCREENSHOTS =
+  process.env.UPDATE_SCREENSHOTS === "1"
+    ? join(ROOT, "widget/docs/screenshots")
+    : mkdtempSync(join(tmpdir(), "keyturn-screenshots-"));
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
