@@ -58,6 +58,7 @@ interface HostOptions {
 // Processes, ports, temp dirs
 
 const tempDirs: string[] = [];
+if (process.env.UPDATE_SCREENSHOTS !== "1") tempDirs.push(SCREENSHOTS);
 let apiServer: ChildProcessWithoutNullStreams | undefined;
 let apiExited: Promise<void> = Promise.resolve();
 let apiLog = "";
