@@ -1,10 +1,10 @@
 import * as Dialog from "@radix-ui/react-dialog";
 import { SECRET_NAME_MAX_LENGTH, checkSecretName } from "@keyturn/shared";
-import { useId, useRef, useState, type SyntheticEvent } from "react";
+import { useId, useState, type SyntheticEvent } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
-import { describeError } from "./errors";
 import { ThemedLayer, returnFocusTo } from "./ThemedLayer";
+import { usePendingAction } from "./use-pending-action";
 
 export interface CreateSecretDialogProps {
   open: boolean;
@@ -17,32 +17,19 @@ export interface CreateSecretDialogProps {
 export function CreateSecretDialog({ open, onCancel, onCreate, returnFocus }: CreateSecretDialogProps) {
   const { messages } = useWidget();
   const [name, setName] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  // A ref, not state: a second click in the same tick must see the first one.
-  const submitting = useRef(false);
+  const { pending, error, setError, run } = usePendingAction();
   const errorId = useId();
 
-  async function submit(event: SyntheticEvent) {
+  function submit(event: SyntheticEvent) {
     event.preventDefault();
-    if (submitting.current) return;
+    if (pending) return;
     const trimmed = name.trim();
     const check = trimmed === "" ? null : checkSecretName(trimmed);
     if (check && !check.ok) {
       setError(messages.nameInvalid(SECRET_NAME_MAX_LENGTH));
       return;
     }
-    submitting.current = true;
-    setPending(true);
-    setError(null);
-    try {
-      await onCreate(check ? check.name : null);
-    } catch (failure) {
-      setError(describeError(failure, messages));
-    } finally {
-      submitting.current = false;
-      setPending(false);
-    }
+    void run(() => onCreate(check ? check.name : null));
   }
 
   return (
@@ -61,7 +48,7 @@ export function CreateSecretDialog({ open, onCancel, onCreate, returnFocus }: Cr
           <Dialog.Content className="kt-dialog" onCloseAutoFocus={returnFocusTo(returnFocus)}>
             <Dialog.Title className="kt-dialog-title">{messages.createTitle}</Dialog.Title>
             <Dialog.Description className="kt-dialog-description">{messages.createDescription}</Dialog.Description>
-            <form className="kt-form" onSubmit={(event) => void submit(event)} noValidate>
+            <form className="kt-form" onSubmit={submit} noValidate>
               <label className="kt-field">
                 <span className="kt-label">{messages.nameLabel}</span>
                 <input

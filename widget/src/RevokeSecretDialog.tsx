@@ -1,10 +1,10 @@
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
-import { useRef, useState } from "react";
+import { useState } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
-import { describeError } from "./errors";
 import { ThemedLayer, returnFocusTo } from "./ThemedLayer";
 import type { ApiSecretItem } from "./use-api-secrets";
+import { usePendingAction } from "./use-pending-action";
 
 export interface RevokeSecretDialogProps {
   secret: ApiSecretItem;
@@ -16,27 +16,10 @@ export interface RevokeSecretDialogProps {
 export function RevokeSecretDialog({ secret, onCancel, onRevoke, returnFocus }: RevokeSecretDialogProps) {
   const { messages, locale } = useWidget();
   const [typed, setTyped] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const submitting = useRef(false);
+  const { pending, error, run } = usePendingAction();
   const word = messages.revokeConfirmationWord;
   // Compared with the localised word, case-insensitively in the user's locale.
   const confirmed = typed.trim().toLocaleLowerCase(locale) === word.toLocaleLowerCase(locale);
-
-  async function revoke() {
-    if (submitting.current || !confirmed) return;
-    submitting.current = true;
-    setPending(true);
-    setError(null);
-    try {
-      await onRevoke();
-    } catch (failure) {
-      setError(describeError(failure, messages));
-    } finally {
-      submitting.current = false;
-      setPending(false);
-    }
-  }
 
   return (
     <AlertDialog.Root
@@ -57,7 +40,7 @@ export function RevokeSecretDialog({ secret, onCancel, onRevoke, returnFocus }: 
               className="kt-form"
               onSubmit={(event) => {
                 event.preventDefault();
-                void revoke();
+                if (confirmed) void run(onRevoke);
               }}
             >
               <label className="kt-field">

@@ -1,11 +1,11 @@
 import * as AlertDialog from "@radix-ui/react-alert-dialog";
-import { useId, useRef, useState } from "react";
+import { useId, useState } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
-import { describeError } from "./errors";
 import { formatDuration } from "./localization";
 import { ThemedLayer, returnFocusTo } from "./ThemedLayer";
 import type { ApiSecretItem } from "./use-api-secrets";
+import { usePendingAction } from "./use-pending-action";
 
 const HOUR = 3600;
 
@@ -22,27 +22,10 @@ export interface RotateSecretDialogProps {
 export function RotateSecretDialog({ secret, onCancel, onRotate, returnFocus }: RotateSecretDialogProps) {
   const { messages, locale } = useWidget();
   const [grace, setGrace] = useState<number>(0);
-  const [error, setError] = useState<string | null>(null);
-  const [pending, setPending] = useState(false);
-  const submitting = useRef(false);
+  const { pending, error, run } = usePendingAction();
   const name = useId();
   const labels = [messages.graceImmediately, messages.graceOneHour, messages.graceOneDay, messages.graceSevenDays];
   const inGrace = secret.credentials.find((credential) => credential.status === "EXPIRING");
-
-  async function rotate() {
-    if (submitting.current) return;
-    submitting.current = true;
-    setPending(true);
-    setError(null);
-    try {
-      await onRotate(grace);
-    } catch (failure) {
-      setError(describeError(failure, messages));
-    } finally {
-      submitting.current = false;
-      setPending(false);
-    }
-  }
 
   return (
     <AlertDialog.Root
@@ -94,7 +77,7 @@ export function RotateSecretDialog({ secret, onCancel, onRotate, returnFocus }: 
               <AlertDialog.Cancel asChild>
                 <Button disabled={pending}>{messages.cancel}</Button>
               </AlertDialog.Cancel>
-              <Button variant="primary" pending={pending} onClick={() => void rotate()}>
+              <Button variant="primary" pending={pending} onClick={() => void run(() => onRotate(grace))}>
                 {messages.rotateConfirm}
               </Button>
             </div>
