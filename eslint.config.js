@@ -11,7 +11,14 @@ module.exports = tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ["*.js", "widget/*/*.{cjs,mjs}", "widget/test/react18/*.cjs"] },
+        projectService: {
+          allowDefaultProject: [
+            "*.js",
+            "widget/*/*.{cjs,mjs}",
+            "widget/test/react18/*.cjs",
+            "examples/admin-portal/*.mts",
+          ],
+        },
         tsconfigRootDir: __dirname,
       },
       globals: { ...globals.node },
@@ -32,7 +39,7 @@ module.exports = tseslint.config(
     },
   },
   {
-    files: ["widget/**/*.{ts,tsx}"],
+    files: ["widget/**/*.{ts,tsx}", "examples/admin-portal/client/**/*.{ts,tsx}"],
     plugins: { "react-hooks": reactHooks },
     rules: reactHooks.configs.recommended.rules,
     languageOptions: { globals: { ...globals.browser } },

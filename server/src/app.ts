@@ -7,7 +7,7 @@ import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/dis
 import { expressMiddleware } from "@as-integrations/express5";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
-import express, { type ErrorRequestHandler, type Request } from "express";
+import express, { type ErrorRequestHandler, type Express, type Request } from "express";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { ApiSecretService } from "./api-secrets/api-secret.service";
@@ -31,6 +31,8 @@ export interface AppOptions {
   logger: Logger;
   /** Injected clock for tests (grace periods, last-used). */
   now?: () => Date;
+  /** Adds routes after Keyturn's own and before the 404 answer (the demo portal uses it). */
+  extend?: (app: Express) => void | Promise<void>;
 }
 
 export interface KeyturnApp {
@@ -49,7 +51,7 @@ const READINESS_TIMEOUT_MS = 2_000;
 const MAX_OPERATION_TOKENS = 2_000;
 
 /** Builds the whole HTTP surface without listening, so tests can drive it directly. */
-export async function createApp({ config, db, logger, now }: AppOptions): Promise<KeyturnApp> {
+export async function createApp({ config, db, logger, now, extend }: AppOptions): Promise<KeyturnApp> {
   const format = new CredentialFormat(config.secrets.prefixes);
   const hasher = new SecretHasher(config.secrets.pepper);
   const lastUsed = new LastUsedRecorder(db, logger);
@@ -123,10 +125,6 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
       ));
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
   });
-  expressApp.get("/", (_req, res) => {
-    res.json({ name: "Keyturn", graphql: GRAPHQL_PATH, verify: "/v1/verify" });
-  });
-
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
   expressApp.use(
     GRAPHQL_PATH,
@@ -154,6 +152,10 @@ export async function createApp({ config, db, logger, now }: AppOptions): Promis
     }),
   );
 
+  await extend?.(expressApp);
+  expressApp.get("/", (_req, res) => {
+    res.json({ name: "Keyturn", graphql: GRAPHQL_PATH, verify: "/v1/verify" });
+  });
   expressApp.use((_req, res) => {
     res.status(404).json({ error: "Not found" });
   });
