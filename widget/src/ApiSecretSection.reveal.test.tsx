@@ -130,6 +130,21 @@ describe("ApiSecretSection: the one-time reveal", () => {
     expect(window.location.href).not.toContain(secret);
   });
 
+  it("ends the reveal when the page is left, so the back/forward cache cannot bring the secret back", async () => {
+    const fake = new FakeKeyturn();
+    const { user } = renderSection(fake);
+    await createThroughUi(user, "Leaving");
+    expect(document.body.innerHTML).toContain(fake.revealed[0]!);
+
+    act(() => {
+      window.dispatchEvent(new Event("pagehide"));
+    });
+
+    expect(screen.queryByRole("dialog")).toBeNull();
+    expect(document.body.innerHTML).not.toContain(fake.revealed[0]!);
+    expect(await findRow("Leaving")).toBeTruthy();
+  });
+
   it("leaves no rotated secret behind either, and returns focus to the row's Rotate button", async () => {
     const fake = new FakeKeyturn();
     fake.addSecret({ name: "Reporting" });

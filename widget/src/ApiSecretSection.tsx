@@ -1,6 +1,7 @@
 import type { ApolloClient } from "@apollo/client";
 import { ApolloProvider } from "@apollo/client/react";
 import { useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
+import { flushSync } from "react-dom";
 import { themeAttributes, type Appearance } from "./appearance";
 import { Button } from "./Button";
 import { createKeyturnClient } from "./connection";
@@ -106,6 +107,19 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
   // React keeps the previous render's props in a spare fiber until the next render. One more
   // render after the reveal closes lets go of the secret now, not whenever the section next updates.
   const [, settle] = useReducer((renders: number) => renders + 1, 0);
+  // Leaving the page ends a reveal, synchronously: a page kept in the back/forward cache must not
+  // come back with the secret on screen.
+  useEffect(() => {
+    const endReveal = () => {
+      flushSync(() => {
+        setDialog((current) => (current?.kind === "reveal" ? null : current));
+      });
+    };
+    window.addEventListener("pagehide", endReveal);
+    return () => {
+      window.removeEventListener("pagehide", endReveal);
+    };
+  }, []);
   const revealClosed = useRef(false);
   useEffect(() => {
     if (!revealClosed.current) return;
