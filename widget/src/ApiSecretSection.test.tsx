@@ -184,6 +184,28 @@ describe("ApiSecretSection: the list", () => {
     }
   });
 
+  it("fetches the list again every 30 seconds, so a first use elsewhere shows up without a reload", async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const fake = new FakeKeyturn();
+      const secret = fake.addSecret({ name: "Reporting" });
+      renderSection(fake);
+      const row = await findRow("Reporting");
+      expect(within(row).getByText("Never used")).toBeTruthy();
+      expect(fake.count("ApiSecrets")).toBe(1);
+
+      secret.lastUsedAt = new Date().toISOString();
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(30_000);
+      });
+
+      expect(fake.count("ApiSecrets")).toBe(2);
+      expect(await within(row).findByText(/^Last used /)).toBeTruthy();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("shows a viewer the list without any Create, Rotate or Revoke button", async () => {
     const fake = new FakeKeyturn();
     fake.role = "VIEWER";

@@ -10,6 +10,8 @@ import {
 
 export type ApiSecretItem = ApiSecretFieldsFragment;
 
+const LIST_REFRESH_MS = 30_000;
+
 export interface RevealedCredentials {
   keyId: string;
   secret: string;
@@ -32,6 +34,8 @@ export function useApiSecrets(projectId: string) {
   const query = useQuery(ApiSecretsDocument, {
     variables: { projectId },
     notifyOnNetworkStatusChange: true,
+    // Keeps "last used" and grace-period notices current while the page stays open.
+    pollInterval: LIST_REFRESH_MS,
   });
   const { refetch } = query;
   // After a change the list is reloaded; if that fails, the change still happened and its

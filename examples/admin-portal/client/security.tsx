@@ -33,7 +33,7 @@ if (section && tryIt && projectId) {
         // Themed to match the portal, as a host would: the portal's green and its corner radius.
         appearance={{
           theme: "light",
-          variables: { colorPrimary: "#0b6e4f", colorFocus: "#0b6e4f", borderRadius: "6px" },
+          variables: { colorPrimary: "#0b6e4f", colorFocus: "#0b6e4f", borderRadius: "6px", fontSize: "15px" },
         }}
       />
     </StrictMode>,

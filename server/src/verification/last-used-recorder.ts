@@ -32,7 +32,7 @@ export class LastUsedRecorder {
     private readonly logger: Logger,
     options: LastUsedRecorderOptions = {},
   ) {
-    this.flushIntervalMs = options.flushIntervalMs ?? 5_000;
+    this.flushIntervalMs = options.flushIntervalMs ?? 2_000;
     this.resolutionMs = options.resolutionMs ?? 60_000;
   }
 
