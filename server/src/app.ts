@@ -1,25 +1,31 @@
 import { createServer, type Server } from "node:http";
-import { isIP } from "node:net";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
-import express, { type ErrorRequestHandler, type Express, type Request } from "express";
+import express, { type ErrorRequestHandler, type Express } from "express";
+import helmet from "helmet";
+import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { pinoHttp } from "pino-http";
 import { ApiSecretService } from "./api-secrets/api-secret.service";
+import { AuditEventService } from "./audit/audit-event.service";
 import { HostTokenVerifier } from "./auth/host-token-verifier";
+import { clientIpResolver } from "./client-ip";
 import type { Config } from "./config";
-import type { Context } from "./context";
 import type { Database } from "./database/database";
-import { createFormatError } from "./errors";
-import { pathOf, serializeError } from "./logger";
+import { createGraphQLServer } from "./graphql-server";
 import { mountPlayground } from "./http/playground";
+import { pathOf, serializeError } from "./logger";
+import { Metrics } from "./metrics";
+import { RateLimits } from "./rate-limits";
+import { connectRedis } from "./redis";
+import { currentRequestId, withRequestId } from "./request-context";
 import { buildKeyturnSchema } from "./schema";
+import { withTimeout } from "./timeout";
+import { CredentialCache } from "./verification/credential-cache";
 import { findCredentialByKeyId } from "./verification/credential-lookup";
+import { createInvalidation, type Invalidation } from "./verification/invalidation";
 import { LastUsedRecorder } from "./verification/last-used-recorder";
 import { SecretHasher } from "./verification/secret-hasher";
 import { createVerificationRoutes } from "./verification/verification.routes";
@@ -39,6 +45,9 @@ export interface KeyturnApp {
   server: Server;
   verifier: Verifier;
   lastUsed: LastUsedRecorder;
+  cache: CredentialCache;
+  invalidation: Invalidation;
+  metrics: Metrics;
   /** Listens on config.http and resolves with the base URL. */
   listen(): Promise<string>;
   /** Stops taking requests, lets in-flight ones finish, writes pending last-used times. */
@@ -48,65 +57,73 @@ export interface KeyturnApp {
 const GRAPHQL_PATH = "/graphql";
 const GRAPHQL_BODY_LIMIT = "64kb";
 const READINESS_TIMEOUT_MS = 2_000;
-const MAX_OPERATION_TOKENS = 2_000;
 
 /** Builds the whole HTTP surface without listening, so tests can drive it directly. */
 export async function createApp({ config, db, logger, now, extend }: AppOptions): Promise<KeyturnApp> {
   const format = new CredentialFormat(config.secrets.prefixes);
   const hasher = new SecretHasher(config.secrets.pepper);
+  const clientIp = clientIpResolver(config.http.trustProxy);
+  // One connection for commands (publishing, rate-limit counters); the subscriber has its own.
+  const redis: Redis | undefined = config.redisUrl ? connectRedis(config.redisUrl, logger, "commands") : undefined;
+  const limits = new RateLimits(config.rateLimits, redis);
+  const cache = new CredentialCache((keyId) => findCredentialByKeyId(db, keyId), {
+    ...config.verificationCache,
+    // Old entries may answer during a database outage only while no invalidation can be missed.
+    mayServeStale: () => invalidation.listening,
+    onLookup: (result) => metrics.cacheLookups.inc({ result }),
+  });
+  const metrics = new Metrics(db, () => cache.size);
+  const invalidation = createInvalidation(cache, config.redisUrl, logger, redis);
   const lastUsed = new LastUsedRecorder(db, logger);
   const verifier = new Verifier({
     format,
     hasher,
-    findByKeyId: (keyId) => findCredentialByKeyId(db, keyId),
+    findByKeyId: (keyId) => cache.find(keyId),
     onVerified: (credential, at) => lastUsed.record(credential.credentialId, credential.secretId, at),
     ...(now ? { now } : {}),
   });
   const apiSecrets = new ApiSecretService(db, format, hasher, {
     maxActivePerProject: config.secrets.maxActivePerProject,
+    onCredentialsChanged: (keyIds) => invalidation.credentialsChanged(keyIds),
+    countChange: (subject) => limits.countMutation(subject),
     ...(now ? { now } : {}),
   });
+  const auditEvents = new AuditEventService(db);
   const tokens = new HostTokenVerifier(config.auth);
 
   const expressApp = express();
-  const handleVerification = createVerificationRoutes(verifier, logger);
+  const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
   const server = createServer((req, res) => {
-    if (!handleVerification(req, res)) expressApp(req, res);
+    withRequestId(req, res, () => {
+      if (!handleVerification(req, res)) expressApp(req, res);
+    });
   });
 
-  const apollo = new ApolloServer<Context>({
-    schema: await buildKeyturnSchema({ apiSecrets }),
-    formatError: createFormatError(logger),
-    includeStacktraceInErrorResponses: false,
-    introspection: config.environment !== "production",
-    hideSchemaDetailsFromClientErrors: config.environment === "production",
-    csrfPrevention: true,
-    allowBatchedHttpRequests: false,
-    // Keyturn's operations are a few dozen tokens; this stops pathological documents at the parser.
-    parseOptions: { maxLexicalTokens: MAX_OPERATION_TOKENS },
-    // main.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal and kill the
-    // process before pending last-used times are written and the database is closed.
-    stopOnTerminationSignals: false,
+  const apollo = createGraphQLServer({
+    schema: await buildKeyturnSchema({ apiSecrets, auditEvents }),
+    config,
     logger,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: server }), ApolloServerPluginLandingPageDisabled()],
+    httpServer: server,
+    metrics,
   });
   await apollo.start();
 
   let shuttingDown = false;
   expressApp.disable("x-powered-by");
   expressApp.set("trust proxy", config.http.trustProxy);
+  // Security headers everywhere; pages that need a Content-Security-Policy set their own
+  // (the playground runs inline scripts, the demo portal has a stricter one).
+  expressApp.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
   expressApp.use(
     pinoHttp({
       logger,
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" },
+      // The id withRequestId gave this request (always set: every request passes through it).
+      genReqId: () => currentRequestId() ?? "none",
+      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
       // Only what an operator needs: never bodies, headers or query strings (a mistyped client
       // might put credentials there), and errors through the same serializer as every other log.
       serializers: {
-        req: (req: { id: unknown; method: string; url: string }) => ({
-          id: req.id,
-          method: req.method,
-          path: pathOf(req.url),
-        }),
+        req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: serializeError,
       },
@@ -124,6 +141,13 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
         () => false,
       ));
     res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
+  });
+  expressApp.get("/metrics", async (req, res) => {
+    if (config.metricsToken && req.get("authorization") !== `Bearer ${config.metricsToken}`) {
+      res.status(401).set("www-authenticate", "Bearer").json({ error: "Metrics need the METRICS_TOKEN" });
+      return;
+    }
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
   expressApp.use(
@@ -177,6 +201,9 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     server,
     verifier,
     lastUsed,
+    cache,
+    invalidation,
+    metrics,
     listen: () =>
       new Promise((resolve, reject) => {
         server.once("error", reject);
@@ -189,22 +216,8 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
       shuttingDown = true;
       await apollo.stop();
       await lastUsed.stop();
+      await invalidation.close();
+      redis?.disconnect();
     },
   };
-}
-
-/**
- * The client address for the audit trail. Behind a trusted proxy Express reads X-Forwarded-For,
- * which is only as honest as that proxy; anything that is not an IP address is ignored.
- */
-function clientIp(req: Request): string | null {
-  if (req.ip && isIP(req.ip)) return req.ip;
-  return req.socket.remoteAddress ?? null;
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Timed out after ${ms} ms`)), ms);
-    promise.then(resolve, reject).finally(() => clearTimeout(timer));
-  });
 }

@@ -30,6 +30,26 @@ export interface AuthConfig {
 
 export interface Config {
   environment: "development" | "production" | "test";
+  /** Redis for cross-instance cache invalidation and shared rate limits; unset = one instance. */
+  redisUrl: string | undefined;
+  databasePool: { size: number; acquireTimeoutMs: number };
+  verificationCache: {
+    maxEntries: number;
+    /** How long a cached lookup is trusted without asking the database again. */
+    ttlMs: number;
+    /** How long cached lookups keep answering while the database is unreachable. */
+    outageMs: number;
+  };
+  rateLimits: {
+    /** createSecret + rotateSecret + revokeSecret per admin per minute. */
+    mutationsPerMinute: number;
+    /** Failed verifications per client IP per minute before it gets 429. */
+    failedVerificationsPerIp: number;
+    /** Failed verifications per Key ID per minute before it gets 429. */
+    failedVerificationsPerKeyId: number;
+  };
+  /** Bearer token that /metrics requires; unset = open (keep it on an internal network). */
+  metricsToken: string | undefined;
   http: {
     host: string;
     port: number;
@@ -58,6 +78,16 @@ export class ConfigError extends Error {
 }
 
 const MIN_KEY_LENGTH = 32;
+
+/** A whole number from 1 to `max` given as digits, `fallback` when unset. */
+function positiveInteger(fallback: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d+$/, "must be a whole number")
+    .transform(Number)
+    .pipe(z.number().min(1).max(max))
+    .default(fallback);
+}
 
 const boolean = z.enum(["true", "false", "1", "0"]).transform((v) => v === "true" || v === "1");
 
@@ -98,6 +128,16 @@ const EnvironmentSchema = z.object({
   SECRET_PREFIX: z.string().regex(PREFIX_PATTERN).default(DEFAULT_CREDENTIAL_PREFIXES.secret),
   MAX_ACTIVE_SECRETS_PER_PROJECT: z.coerce.number().int().min(1).max(1000).default(10),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  DB_POOL_SIZE: positiveInteger(10, 500),
+  DB_ACQUIRE_TIMEOUT_MS: positiveInteger(2_000, 60_000),
+  VERIFY_CACHE_MAX_ENTRIES: positiveInteger(100_000, 10_000_000),
+  VERIFY_CACHE_TTL_SECONDS: positiveInteger(10, 3_600),
+  VERIFY_CACHE_OUTAGE_SECONDS: positiveInteger(300, 86_400),
+  RATE_LIMIT_MUTATIONS_PER_MINUTE: positiveInteger(60, 100_000),
+  RATE_LIMIT_FAILED_VERIFICATIONS_PER_IP: positiveInteger(300, 1_000_000),
+  RATE_LIMIT_FAILED_VERIFICATIONS_PER_KEY_ID: positiveInteger(100, 1_000_000),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   GRAPHQL_PLAYGROUND: boolean.optional(),
 });
 
@@ -147,6 +187,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
   return {
     environment: e.NODE_ENV,
+    redisUrl: e.REDIS_URL,
+    databasePool: { size: e.DB_POOL_SIZE, acquireTimeoutMs: e.DB_ACQUIRE_TIMEOUT_MS },
+    verificationCache: {
+      maxEntries: e.VERIFY_CACHE_MAX_ENTRIES,
+      ttlMs: e.VERIFY_CACHE_TTL_SECONDS * 1000,
+      outageMs: e.VERIFY_CACHE_OUTAGE_SECONDS * 1000,
+    },
+    rateLimits: {
+      mutationsPerMinute: e.RATE_LIMIT_MUTATIONS_PER_MINUTE,
+      failedVerificationsPerIp: e.RATE_LIMIT_FAILED_VERIFICATIONS_PER_IP,
+      failedVerificationsPerKeyId: e.RATE_LIMIT_FAILED_VERIFICATIONS_PER_KEY_ID,
+    },
+    metricsToken: e.METRICS_TOKEN,
     http: { host: e.HOST, port: e.PORT, trustProxy: parseTrustProxy(e.TRUST_PROXY), corsOrigins: e.CORS_ORIGINS ?? [] },
     database: parseDatabaseUrl(e.DATABASE_URL, dataDir),
     dataDir,

@@ -3,8 +3,9 @@ import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/error
 import type { GraphQLFormattedError } from "graphql";
 import { GraphQLError } from "graphql";
 import type { Logger } from "pino";
-import { ArgumentValidationError } from "type-graphql";
-import { LockTimeoutError } from "./database/database";
+import { ArgumentValidationError, type MiddlewareFn } from "type-graphql";
+import { DatabaseUnavailableError, LockTimeoutError } from "./database/database";
+import { RateLimitedError } from "./rate-limits";
 
 function keyturnError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { ...extensions, code } });
@@ -21,6 +22,43 @@ export const notFound = (entity: string): GraphQLError => keyturnError("NOT_FOUN
 export const limitExceeded = (message: string): GraphQLError => keyturnError("LIMIT_EXCEEDED", message);
 
 export const conflict = (message: string): GraphQLError => keyturnError("CONFLICT", message);
+
+export const badCursor = (): GraphQLError =>
+  keyturnError("BAD_USER_INPUT", "Invalid input: after must be a cursor from a previous page.", {
+    fields: [{ field: "after", message: "after must be a cursor from a previous page." }],
+  });
+
+/**
+ * Turns the service layer's transport-neutral failures into client errors. Applied to resolver
+ * classes with @UseMiddleware, so plain field getters stay synchronous.
+ */
+export const ClientErrors: MiddlewareFn = async (_action, next) => {
+  try {
+    return (await next()) as unknown;
+  } catch (error) {
+    throw toClientError(error);
+  }
+};
+
+function toClientError(error: unknown): unknown {
+  if (error instanceof RateLimitedError) {
+    return keyturnError("TOO_MANY_REQUESTS", `Too many changes; try again in ${error.retryAfterSeconds} s.`, {
+      retryAfterSeconds: error.retryAfterSeconds,
+      http: { headers: new Map([["retry-after", String(error.retryAfterSeconds)]]) },
+    });
+  }
+  if (error instanceof DatabaseUnavailableError) {
+    return keyturnError(
+      "SERVICE_UNAVAILABLE",
+      error.outcome === "unknown"
+        ? "The database connection broke while saving, so the change may or may not have been made. Check the list; " +
+            "if a secret was rotated, rotate it again to get credentials you can see."
+        : "The database is unavailable; nothing was changed. Try again shortly.",
+    );
+  }
+  if (error instanceof LockTimeoutError) return conflict("The API secret is busy with another change; try again.");
+  return error;
+}
 
 const CLIENT_ERROR_CODES = new Set<string>(ERROR_CODES.filter((code) => code !== "INTERNAL_SERVER_ERROR"));
 
@@ -46,10 +84,6 @@ export function createFormatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
     if (original instanceof ArgumentValidationError) return formatValidationError(formatted, original);
-    if (original instanceof LockTimeoutError) {
-      const message = "The API secret is busy with another change; try again.";
-      return { ...formatted, message, extensions: { code: "CONFLICT" } };
-    }
     const code = formatted.extensions?.code;
     const passesThrough =
       original instanceof GraphQLError &&

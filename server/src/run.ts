@@ -19,7 +19,10 @@ export async function runKeyturn(extension?: Extension): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   for (const warning of config.warnings) logger.warn(warning);
-  const db = await Database.open(config.database).catch((error: unknown) => {
+  const db = await Database.open(config.database, {
+    poolSize: config.databasePool.size,
+    acquireTimeoutMs: config.databasePool.acquireTimeoutMs,
+  }).catch((error: unknown) => {
     throw new StartupError(`Could not open the database DATABASE_URL names (${describe(config.database)})`, error);
   });
   const app = await createApp({

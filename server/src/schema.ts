@@ -3,10 +3,13 @@ import { lexicographicSortSchema, printSchema, type GraphQLSchema } from "graphq
 import { buildSchema, type ResolverData } from "type-graphql";
 import { ApiSecretResolver } from "./api-secrets/api-secret.resolver";
 import type { ApiSecretService } from "./api-secrets/api-secret.service";
+import { AuditEventResolver } from "./audit/audit-event.resolver";
+import type { AuditEventService } from "./audit/audit-event.service";
 import type { Context } from "./context";
 
 export interface SchemaServices {
   apiSecrets: ApiSecretService;
+  auditEvents: AuditEventService;
 }
 
 /**
@@ -15,10 +18,15 @@ export interface SchemaServices {
  */
 export function buildKeyturnSchema(services?: SchemaServices): Promise<GraphQLSchema> {
   const resolvers = new Map<unknown, unknown>(
-    services ? [[ApiSecretResolver, new ApiSecretResolver(services.apiSecrets)]] : [],
+    services
+      ? [
+          [ApiSecretResolver, new ApiSecretResolver(services.apiSecrets)],
+          [AuditEventResolver, new AuditEventResolver(services.auditEvents)],
+        ]
+      : [],
   );
   return buildSchema({
-    resolvers: [ApiSecretResolver],
+    resolvers: [ApiSecretResolver, AuditEventResolver],
     container: {
       get: (someClass: unknown, _data: ResolverData<Context>) => {
         const resolver = resolvers.get(someClass);

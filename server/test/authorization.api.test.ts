@@ -4,6 +4,7 @@ import { buildKeyturnSchema } from "../src/schema";
 import { describeEachDatabase } from "./support/databases";
 import {
   CREATE_SECRET,
+  AUDIT_EVENTS,
   LIST_SECRETS,
   PROJECT_ACCESS,
   REVOKE_SECRET,
@@ -14,67 +15,14 @@ import {
 } from "./support/operations";
 import { JWT_SECRET, hostToken, useTestServer } from "./support/test-server";
 
-type Caller =
-  | "anonymous"
-  | "malformedToken"
-  | "wronglySigned"
-  | "expired"
-  | "noProjectRole"
-  | "viewer"
-  | "admin"
-  | "otherProjectAdmin";
+import matrix from "./authorization-matrix.json";
+
+type Caller = keyof typeof matrix.callers;
 type Outcome = "OK" | "UNAUTHENTICATED" | "FORBIDDEN" | "NOT_FOUND";
-type Operation = "apiSecrets" | "projectAccess" | "createSecret" | "rotateSecret" | "revokeSecret";
+type Operation = keyof typeof matrix.operations;
 
-const UNAUTHENTICATED_CALLERS = {
-  anonymous: "UNAUTHENTICATED",
-  malformedToken: "UNAUTHENTICATED",
-  wronglySigned: "UNAUTHENTICATED",
-  expired: "UNAUTHENTICATED",
-} as const;
-
-/**
- * Who may do what, as data. Every Query and Mutation field must appear here: a new operation
- * without a row fails the completeness test below (deny by default).
- */
-const MATRIX: Record<Operation, Record<Caller, Outcome>> = {
-  apiSecrets: {
-    ...UNAUTHENTICATED_CALLERS,
-    noProjectRole: "FORBIDDEN",
-    viewer: "OK",
-    admin: "OK",
-    otherProjectAdmin: "FORBIDDEN",
-  },
-  projectAccess: {
-    ...UNAUTHENTICATED_CALLERS,
-    noProjectRole: "FORBIDDEN",
-    viewer: "OK",
-    admin: "OK",
-    otherProjectAdmin: "FORBIDDEN",
-  },
-  createSecret: {
-    ...UNAUTHENTICATED_CALLERS,
-    noProjectRole: "FORBIDDEN",
-    viewer: "FORBIDDEN",
-    admin: "OK",
-    otherProjectAdmin: "FORBIDDEN",
-  },
-  // Named by a secret id: outsiders get NOT_FOUND, the same answer as for an id that does not exist.
-  rotateSecret: {
-    ...UNAUTHENTICATED_CALLERS,
-    noProjectRole: "NOT_FOUND",
-    viewer: "FORBIDDEN",
-    admin: "OK",
-    otherProjectAdmin: "NOT_FOUND",
-  },
-  revokeSecret: {
-    ...UNAUTHENTICATED_CALLERS,
-    noProjectRole: "NOT_FOUND",
-    viewer: "FORBIDDEN",
-    admin: "OK",
-    otherProjectAdmin: "NOT_FOUND",
-  },
-};
+/** Who may do what, as data: authorization-matrix.json. */
+const MATRIX = matrix.operations as Record<Operation, Record<Caller, Outcome>>;
 
 describe("the authorisation matrix", () => {
   it("names every Query and Mutation field of the schema", async () => {
@@ -112,6 +60,8 @@ describeEachDatabase("authorisation", (createDatabase) => {
         return server.graphql(LIST_SECRETS, { projectId: "acme" }, token);
       case "projectAccess":
         return server.graphql(PROJECT_ACCESS, { projectId: "acme" }, token);
+      case "auditEvents":
+        return server.graphql(AUDIT_EVENTS, { projectId: "acme" }, token);
       case "createSecret":
         return server.graphql(CREATE_SECRET, { input: { projectId: "acme" } }, token);
       case "rotateSecret":

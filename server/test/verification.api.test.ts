@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
+import { CredentialFormat } from "@keyturn/shared";
 import { openVerifier } from "../src/verification";
 import { describeEachDatabase } from "./support/databases";
 import { LIST_SECRETS, REVOKE_SECRET, createSecret, rotateSecret, type Revealed } from "./support/operations";
@@ -66,15 +67,36 @@ describeEachDatabase("verification", (createDatabase) => {
     });
 
     it("rejects a bad checksum without touching the database", async () => {
+      const fresh = await createSecret(server, admin, "acme", "Checksum");
       const execute = jest.spyOn(server.db, "execute");
       try {
         const res = await server
           .http()
           .post("/v1/verify")
-          .send({ keyId: live.keyId, secret: typo(live.secret) });
+          .send({ keyId: fresh.keyId, secret: typo(fresh.secret) });
         expect(res.status).toBe(401);
         expect(execute).not.toHaveBeenCalled();
-        await server.http().post("/v1/verify").send({ keyId: live.keyId, secret: live.secret });
+        // The first good verification reads the database once; then the cache answers.
+        await server.http().post("/v1/verify").send({ keyId: fresh.keyId, secret: fresh.secret });
+        expect(execute).toHaveBeenCalledTimes(1);
+        for (let i = 0; i < 5; i++) {
+          await server.http().post("/v1/verify").send({ keyId: fresh.keyId, secret: fresh.secret });
+        }
+        expect(execute).toHaveBeenCalledTimes(1);
+      } finally {
+        execute.mockRestore();
+      }
+    });
+
+    it("stops asking the database about an unknown Key ID once it is cached", async () => {
+      // Well formed, valid checksums, but issued by nobody.
+      const stranger = new CredentialFormat().generate();
+      const execute = jest.spyOn(server.db, "execute");
+      try {
+        for (let i = 0; i < 5; i++) {
+          const res = await server.http().post("/v1/verify").send(stranger);
+          expect(res.status).toBe(401);
+        }
         expect(execute).toHaveBeenCalledTimes(1);
       } finally {
         execute.mockRestore();

@@ -1,6 +1,7 @@
-import { Arg, Args, Ctx, Mutation, Query, Resolver } from "type-graphql";
+import { Arg, Args, Ctx, Mutation, Query, Resolver, UseMiddleware } from "type-graphql";
 import { requireProjectRole } from "../auth/authorize";
 import { actorOf, requirePrincipal, type Context } from "../context";
+import { ClientErrors } from "../errors";
 import { ApiSecret } from "./api-secret.entity";
 import { CreateSecretInput, ProjectArgs, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
 import { CreateSecretPayload, RevokeSecretPayload, RotateSecretPayload } from "./api-secret.payloads";
@@ -8,6 +9,7 @@ import { ApiSecretService } from "./api-secret.service";
 import { ProjectAccess, ProjectRoleValue } from "./project-access.type";
 
 @Resolver(() => ApiSecret)
+@UseMiddleware(ClientErrors)
 export class ApiSecretResolver {
   constructor(private readonly service: ApiSecretService) {}
 

@@ -3,6 +3,7 @@ import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
+import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
 import { conflict, limitExceeded, notFound } from "../errors";
@@ -14,6 +15,10 @@ import { Project } from "./project.entity";
 
 export interface ApiSecretServiceOptions {
   maxActivePerProject: number;
+  /** Called after each committed change with the Key IDs it touched (verification caches drop them). */
+  onCredentialsChanged?: (keyIds: readonly string[]) => Promise<void>;
+  /** Counts a change against the admin's rate limit; throws to refuse it. */
+  countChange?: (subject: string) => Promise<void>;
   /** Injected so tests can move time past a grace period. */
   now?: () => Date;
 }
@@ -56,8 +61,9 @@ export class ApiSecretService {
   async create(actor: Actor, input: CreateSecretInput): Promise<IssuedSecret> {
     // The name was checked by the input's validator; it is stored trimmed.
     const name = input.name?.trim();
+    await this.options.countChange?.(actor.principal.subject);
     await this.ensureProject(input.projectId);
-    return this.db.transaction(async (manager) => {
+    const issuedSecret = await this.db.transaction(async (manager) => {
       const createdCount = await this.reserveSlot(manager, input.projectId);
       const now = this.now();
       const issued = this.issue();
@@ -78,7 +84,7 @@ export class ApiSecretService {
       const credential = await this.insertCredential(manager, apiSecret.id, 1, issued, now);
       apiSecret.credentials = [credential];
       await recordAuditEvent(manager, {
-        action: "secret.created",
+        action: AuditAction.SECRET_CREATED,
         projectId: apiSecret.projectId,
         secretId: apiSecret.id,
         actor,
@@ -87,6 +93,8 @@ export class ApiSecretService {
       });
       return { apiSecret, credentials: issued.plaintext };
     });
+    await this.options.onCredentialsChanged?.([issuedSecret.credentials.keyId]);
+    return issuedSecret;
   }
 
   /**
@@ -96,12 +104,16 @@ export class ApiSecretService {
    */
   async rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
     await this.authorize(actor, input.id, "rotate API secrets");
-    return this.db.transaction(async (manager) => {
+    await this.options.countChange?.(actor.principal.subject);
+    const changed: string[] = [];
+    const issuedSecret = await this.db.transaction(async (manager) => {
+      changed.length = 0;
       const apiSecret = await this.lockSecret(manager, input.id);
       if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
 
       const now = this.now();
       const live = await liveCredentials(manager, apiSecret.id, now);
+      changed.push(...live.map((c) => c.keyId));
       const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
       if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
       const graceEndsAt =
@@ -132,7 +144,7 @@ export class ApiSecretService {
       apiSecret.credentials = graceEndsAt ? [next, current] : [next];
 
       await recordAuditEvent(manager, {
-        action: "secret.rotated",
+        action: AuditAction.SECRET_ROTATED,
         projectId: apiSecret.projectId,
         secretId: apiSecret.id,
         actor,
@@ -144,20 +156,27 @@ export class ApiSecretService {
           previousExpiresAt: graceEndsAt?.toISOString() ?? null,
         },
       });
+      changed.push(issued.keyId);
       return { apiSecret, credentials: issued.plaintext };
     });
+    await this.options.onCredentialsChanged?.(changed);
+    return issuedSecret;
   }
 
   /** Ends every credential of the secret at once. Revoking a revoked secret changes nothing. */
   async revoke(actor: Actor, input: RevokeSecretInput): Promise<ApiSecret> {
     await this.authorize(actor, input.id, "revoke API secrets");
-    return this.db.transaction(async (manager) => {
+    await this.options.countChange?.(actor.principal.subject);
+    const changed: string[] = [];
+    const revoked = await this.db.transaction(async (manager) => {
+      changed.length = 0;
       const apiSecret = await this.lockSecret(manager, input.id);
       apiSecret.credentials = [];
       if (apiSecret.revokedAt) return apiSecret;
 
       const now = this.now();
       const live = await liveCredentials(manager, apiSecret.id, now);
+      changed.push(...live.map((c) => c.keyId));
       for (const credential of live) await manager.update(Credential, credential.id, { revokedAt: now });
       apiSecret.revokedAt = now;
       apiSecret.revokedBy = actor.principal.subject;
@@ -170,7 +189,7 @@ export class ApiSecretService {
         .execute();
 
       await recordAuditEvent(manager, {
-        action: "secret.revoked",
+        action: AuditAction.SECRET_REVOKED,
         projectId: apiSecret.projectId,
         secretId: apiSecret.id,
         actor,
@@ -179,6 +198,8 @@ export class ApiSecretService {
       });
       return apiSecret;
     });
+    if (changed.length) await this.options.onCredentialsChanged?.(changed);
+    return revoked;
   }
 
   /**

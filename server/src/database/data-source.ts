@@ -3,10 +3,8 @@ import type { DatabaseConfig } from "../config";
 import { entities } from "./entities";
 import { migrations } from "./migrations";
 
-export const POOL_SIZE = 10;
-
 /** A TypeORM DataSource for MySQL/MariaDB (mysql2) or SQLite (better-sqlite3). The schema comes from migrations only. */
-export function createDataSource(config: DatabaseConfig): DataSource {
+export function createDataSource(config: DatabaseConfig, poolSize = 10): DataSource {
   const common = { entities, migrations, synchronize: false, migrationsRun: false, logging: false } as const;
   if (config.type === "sqlite") {
     return new DataSource({
@@ -31,7 +29,8 @@ export function createDataSource(config: DatabaseConfig): DataSource {
     charset: "utf8mb4_unicode_ci",
     // Store and read every DATETIME as UTC, whatever the server's or the process's time zone.
     timezone: "Z",
-    poolSize: POOL_SIZE,
-    extra: { connectTimeout: 5_000, enableKeepAlive: true },
+    poolSize,
+    // Callers wait at most Database's acquire timeout; the queue limit is a backstop under floods.
+    extra: { connectTimeout: 5_000, enableKeepAlive: true, queueLimit: 1_000 },
   });
 }

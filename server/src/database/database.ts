@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { DataSource, EntityManager, ObjectLiteral, SelectQueryBuilder } from "typeorm";
+import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
 
@@ -11,10 +11,43 @@ const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
 const DEADLOCK_RETRIES = 3;
 const LOCK_WAIT_SECONDS = 5;
 const MIGRATION_LOCK = "keyturn_migrations";
+const DEFAULT_ACQUIRE_TIMEOUT_MS = 2_000;
 
 /** A lock wait ran out: another transaction held the row for longer than LOCK_WAIT_SECONDS. */
 export class LockTimeoutError extends Error {
   override readonly name = "LockTimeoutError";
+}
+
+/**
+ * The database could not be reached in time, or the connection broke. `outcome` says whether a
+ * change may have been committed anyway (the connection broke during COMMIT).
+ */
+export class DatabaseUnavailableError extends Error {
+  override readonly name = "DatabaseUnavailableError";
+
+  constructor(
+    message: string,
+    readonly outcome: "not-applied" | "unknown",
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export interface DatabaseOptions {
+  /** Run pending migrations on open (the server does; openVerifier does not). */
+  migrate?: boolean;
+  /** How long to wait for a pooled connection before answering "unavailable" (mysql2 has no limit). */
+  acquireTimeoutMs?: number;
+  /** MySQL connections per instance. */
+  poolSize?: number;
+}
+
+/** Connection counts for metrics: MySQL's pool, or null on SQLite. */
+export interface PoolStats {
+  open: number;
+  idle: number;
+  waiting: number;
 }
 
 /**
@@ -30,13 +63,19 @@ export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly inQueue = new AsyncLocalStorage<true>();
 
-  private constructor(readonly dataSource: DataSource) {
+  private constructor(
+    readonly dataSource: DataSource,
+    private readonly acquireTimeoutMs: number,
+  ) {
     this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
   }
 
   /** Connects and, unless told otherwise, brings the schema up to date. */
-  static async open(config: DatabaseConfig, { migrate = true } = {}): Promise<Database> {
-    const database = new Database(createDataSource(config));
+  static async open(
+    config: DatabaseConfig,
+    { migrate = true, acquireTimeoutMs = DEFAULT_ACQUIRE_TIMEOUT_MS, poolSize }: DatabaseOptions = {},
+  ): Promise<Database> {
+    const database = new Database(createDataSource(config, poolSize), acquireTimeoutMs);
     await database.dataSource.initialize();
     try {
       if (migrate) await database.migrate();
@@ -55,7 +94,25 @@ export class Database {
   /** Runs reads, or a single self-contained write, outside a transaction (on SQLite, in turn with transactions). */
   execute<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect === "sqlite") return this.serialised(() => work(this.dataSource.manager));
-    return work(this.dataSource.manager);
+    return this.withConnection(async (runner) => {
+      try {
+        return await work(runner.manager);
+      } catch (error) {
+        throw asUnavailable(error, "not-applied");
+      }
+    });
+  }
+
+  poolStats(): PoolStats | null {
+    if (this.dialect === "sqlite" || !this.dataSource.isInitialized) return null;
+    // mysql2 keeps these counts on its pool; TypeORM exposes the pool as driver.pool.
+    const pool = (this.dataSource.driver as unknown as { pool?: Mysql2PoolInternals }).pool;
+    if (!pool) return null;
+    return {
+      open: pool._allConnections.length,
+      idle: pool._freeConnections.length,
+      waiting: pool._connectionQueue.length,
+    };
   }
 
   /** `SELECT … FOR UPDATE` on MySQL; on SQLite the serialised transaction already excludes everyone else. */
@@ -86,16 +143,67 @@ export class Database {
   private async mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.dataSource.transaction(async (manager) => {
-          await manager.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
-          return work(manager);
-        });
+        return await this.withConnection((runner) => this.runTransaction(runner, work));
       } catch (error) {
         const errno = mysqlErrno(error);
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
-        if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) throw error;
+        if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) throw asUnavailable(error, "not-applied");
         await sleep(attempt * 10 + Math.random() * 40);
       }
+    }
+  }
+
+  private async runTransaction<T>(runner: QueryRunner, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    await runner.startTransaction();
+    let result: T;
+    try {
+      await runner.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+      result = await work(runner.manager);
+    } catch (error) {
+      // The connection may be gone already; the work's own error is the one worth reporting.
+      await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+    try {
+      await runner.commitTransaction();
+    } catch (error) {
+      throw asUnavailable(error, "unknown");
+    }
+    return result;
+  }
+
+  /**
+   * A pooled connection for `work`, or DatabaseUnavailableError within acquireTimeoutMs. mysql2's
+   * pool waits forever for a free connection; a connection that arrives after the deadline is
+   * handed straight back, so timed-out work never runs late.
+   */
+  private async withConnection<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
+    const runner = this.dataSource.createQueryRunner();
+    const connecting = runner.connect();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<"timeout">((resolve) => {
+      timer = setTimeout(() => resolve("timeout"), this.acquireTimeoutMs);
+    });
+    try {
+      const winner: unknown = await Promise.race([connecting, deadline]);
+      if (winner === "timeout") {
+        connecting.then(
+          () => runner.release(),
+          () => undefined,
+        );
+        throw new DatabaseUnavailableError(`No database connection within ${this.acquireTimeoutMs} ms`, "not-applied");
+      }
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
+      await runner.release().catch(() => undefined);
+      throw new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error });
+    } finally {
+      clearTimeout(timer);
+    }
+    try {
+      return await work(runner);
+    } finally {
+      if (!runner.isReleased) await runner.release().catch(() => undefined);
     }
   }
 
@@ -120,6 +228,47 @@ export class Database {
       await runner.release();
     }
   }
+}
+
+interface Mysql2PoolInternals {
+  _allConnections: { length: number };
+  _freeConnections: { length: number };
+  _connectionQueue: { length: number };
+}
+
+// Errors that mean the connection itself failed, not the statement.
+const CONNECTION_ERROR_CODES = new Set([
+  "PROTOCOL_CONNECTION_LOST",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ETIMEDOUT",
+  "EPIPE",
+  "PROTOCOL_SEQUENCE_TIMEOUT",
+  "ER_CONNECTION_KILLED",
+  "ER_SERVER_SHUTDOWN",
+]);
+const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013]);
+
+function asUnavailable(error: unknown, outcome: DatabaseUnavailableError["outcome"]): unknown {
+  if (error instanceof DatabaseUnavailableError || error instanceof LockTimeoutError) return error;
+  const candidate = error as {
+    code?: unknown;
+    errno?: unknown;
+    driverError?: { code?: unknown; errno?: unknown };
+  } | null;
+  const code = candidate?.driverError?.code ?? candidate?.code;
+  const errno = candidate?.driverError?.errno ?? candidate?.errno;
+  const lost =
+    (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) ||
+    (typeof errno === "number" && CONNECTION_ERRNOS.has(errno)) ||
+    (error instanceof Error &&
+      /Can't add new command when connection is in closed state|closed state/i.test(error.message));
+  if (!lost) return error;
+  return new DatabaseUnavailableError(
+    outcome === "unknown" ? "The database connection broke during COMMIT" : "The database connection broke",
+    outcome,
+    { cause: error },
+  );
 }
 
 function mysqlErrno(error: unknown): number | undefined {

@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { pathOf } from "../logger";
+import type { Metrics } from "../metrics";
+import type { RateLimits } from "../rate-limits";
 import type { VerificationResult, Verifier } from "./verifier";
 
 export const VERIFY_PATH = "/v1/verify";
@@ -25,12 +27,35 @@ const UNAUTHORIZED_BASIC: Reply = {
   headers: { "www-authenticate": 'Basic realm="analytics", charset="UTF-8"' },
 };
 
+const OUTCOME_LABELS = {
+  MALFORMED: "malformed",
+  UNKNOWN_KEY_ID: "unknown_key_id",
+  WRONG_SECRET: "wrong_secret",
+  REVOKED: "revoked",
+  EXPIRED: "expired",
+} as const;
+
+export interface VerificationRoutesOptions {
+  verifier: Verifier;
+  logger: Logger;
+  limits: RateLimits;
+  metrics: Metrics;
+  /** The client's address (honouring TRUST_PROXY), for per-IP limits. */
+  clientIp: (req: IncomingMessage) => string;
+}
+
+interface Presented {
+  keyId: unknown;
+  secret: unknown;
+}
+
 /**
  * The Analytics API's hot path, served straight on node:http ahead of Express: one route
- * lookup, a small body read, the verifier, one JSON answer. Every refusal is the same 401 body,
- * whatever the reason, so callers learn nothing about which Key IDs exist.
+ * lookup, a small body read, a local rate-limit check, the verifier, one JSON answer. Every
+ * refusal is the same 401 body, whatever the reason, so callers learn nothing about which Key IDs
+ * exist; callers with too many failures get 429 and Retry-After.
  */
-export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
+export function createVerificationRoutes({ verifier, logger, limits, metrics, clientIp }: VerificationRoutesOptions) {
   const routes = new Map<string, { method: string; handle: Handler }>([
     [VERIFY_PATH, { method: "POST", handle: verifyRoute }],
     [ANALYTICS_REPORT_PATH, { method: "GET", handle: reportRoute }],
@@ -38,39 +63,63 @@ export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
 
   async function verifyRoute(req: IncomingMessage): Promise<Reply> {
     if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
-      return { status: 415, body: { error: "Content-Type must be application/json" } };
+      return badRequest(415, "Content-Type must be application/json");
     }
     const body = await readBody(req);
-    if (body === TOO_LARGE) {
-      return { status: 413, body: { error: "Request body too large" }, headers: { connection: "close" } };
-    }
+    if (body === TOO_LARGE) return { ...badRequest(413, "Request body too large"), headers: { connection: "close" } };
     let parsed: unknown;
     try {
       parsed = JSON.parse(body);
     } catch {
-      return { status: 400, body: { error: "Request body must be JSON" } };
+      return badRequest(400, "Request body must be JSON");
     }
     const { keyId, secret } = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
-    const result = await verifier.verify(keyId, secret);
-    if (result.status === "INVALID") return { status: 401, body: { valid: false } };
-    return { status: 200, body: { valid: true, ...result.credential } };
+    return check(req, { keyId, secret }, (result) =>
+      result.status === "VALID"
+        ? { status: 200, body: { valid: true, ...result.credential } }
+        : { status: 401, body: { valid: false } },
+    );
   }
 
-  async function reportRoute(req: IncomingMessage): Promise<Reply> {
-    const result = await verifyBasic(req.headers.authorization);
-    if (result.status === "INVALID") return UNAUTHORIZED_BASIC;
-    const { projectId, keyId } = result.credential;
-    return { status: 200, body: { projectId, keyId, report: sampleReport(projectId) } };
+  function reportRoute(req: IncomingMessage): Promise<Reply> {
+    return check(req, basicCredentials(req.headers.authorization), (result) => {
+      if (result.status === "INVALID") return UNAUTHORIZED_BASIC;
+      const { projectId, keyId } = result.credential;
+      return { status: 200, body: { projectId, keyId, report: sampleReport(projectId) } };
+    });
   }
 
-  function verifyBasic(authorization: string | undefined): Promise<VerificationResult> {
-    const encoded =
-      authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? BASIC.exec(authorization)?.[1] : undefined;
-    const decoded = encoded ? Buffer.from(encoded, "base64").toString("utf8") : "";
-    const colon = decoded.indexOf(":");
-    return colon < 0
-      ? verifier.verify(undefined, undefined)
-      : verifier.verify(decoded.slice(0, colon), decoded.slice(colon + 1));
+  /** Rate limits, verification and metrics, the same for both routes. */
+  async function check(
+    req: IncomingMessage,
+    presented: Presented,
+    answer: (result: VerificationResult) => Reply,
+  ): Promise<Reply> {
+    const ip = clientIp(req);
+    const keyId = typeof presented.keyId === "string" ? presented.keyId : undefined;
+    const blockedFor = limits.verificationBlockedFor(ip, keyId);
+    if (blockedFor > 0) {
+      metrics.verifications.inc({ outcome: "rate_limited" });
+      return {
+        status: 429,
+        body: { error: "Too many failed verifications", retryAfterSeconds: blockedFor },
+        headers: { "retry-after": String(blockedFor) },
+      };
+    }
+    const result = await verifier.verify(presented.keyId, presented.secret);
+    if (result.status === "INVALID") {
+      // A malformed Key ID is counted against the IP only: attackers choose those strings freely.
+      limits.countFailedVerification(ip, result.reason === "MALFORMED" ? undefined : keyId);
+      metrics.verifications.inc({ outcome: OUTCOME_LABELS[result.reason] });
+    } else {
+      metrics.verifications.inc({ outcome: "valid" });
+    }
+    return answer(result);
+  }
+
+  function badRequest(status: number, error: string): Reply {
+    metrics.verifications.inc({ outcome: "bad_request" });
+    return { status, body: { error } };
   }
 
   /** Handles the request and returns true if it is a verification route; otherwise leaves it alone. */
@@ -78,21 +127,39 @@ export function createVerificationRoutes(verifier: Verifier, logger: Logger) {
     const path = pathOf(req.url);
     const route = routes.get(path);
     if (!route) return false;
+    const started = performance.now();
+    const reply = (value: Reply) => {
+      send(res, value);
+      metrics.verificationSeconds.observe((performance.now() - started) / 1000);
+    };
     if (req.method !== route.method) {
-      send(res, { status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
+      reply({ status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
       return true;
     }
-    route.handle(req).then(
-      (reply) => {
-        send(res, reply);
-      },
-      (error: unknown) => {
-        logger.error({ err: error, path }, "Verification failed");
-        if (!res.headersSent) send(res, { status: 503, body: { error: "Verification is temporarily unavailable" } });
-      },
-    );
+    route.handle(req).then(reply, (error: unknown) => {
+      logger.error({ err: error, path }, "Verification failed");
+      metrics.verifications.inc({ outcome: "unavailable" });
+      if (!res.headersSent) {
+        reply({
+          status: 503,
+          body: { error: "Verification is temporarily unavailable" },
+          headers: { "retry-after": "5" },
+        });
+      }
+    });
     return true;
   };
+}
+
+/** keyId and secret from `Authorization: Basic base64(keyId:secret)`; anything else presents nothing. */
+function basicCredentials(authorization: string | undefined): Presented {
+  const encoded =
+    authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? BASIC.exec(authorization)?.[1] : undefined;
+  const decoded = encoded ? Buffer.from(encoded, "base64").toString("utf8") : "";
+  const colon = decoded.indexOf(":");
+  return colon < 0
+    ? { keyId: undefined, secret: undefined }
+    : { keyId: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
 function send(res: ServerResponse, { status, body, headers = {} }: Reply): void {

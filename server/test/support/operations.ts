@@ -8,6 +8,13 @@ export const LIST_SECRETS = `query List($projectId: ID!) { apiSecrets(projectId:
 
 export const PROJECT_ACCESS = `query Access($projectId: ID!) { projectAccess(projectId: $projectId) { projectId role canManageSecrets } }`;
 
+export const AUDIT_EVENTS = `query Audit($projectId: ID!, $first: Int, $after: String) {
+  auditEvents(projectId: $projectId, first: $first, after: $after) {
+    edges { cursor node { id projectId secretId action actor ip userAgent occurredAt details } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`;
+
 export const CREATE_SECRET = `mutation Create($input: CreateSecretInput!) {
   createSecret(input: $input) { apiSecret { ${API_SECRET_FIELDS} } credentials { keyId secret } }
 }`;

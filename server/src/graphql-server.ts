@@ -1,0 +1,92 @@
+import type { Server } from "node:http";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { ApolloArmor } from "@escape.tech/graphql-armor";
+import { Kind, type GraphQLSchema } from "graphql";
+import type { Logger } from "pino";
+import type { Config } from "./config";
+import type { Context } from "./context";
+import { createFormatError } from "./errors";
+import type { Metrics } from "./metrics";
+
+// Keyturn's operations are a few dozen tokens; this stops pathological documents at the parser.
+const MAX_OPERATION_TOKENS = 2_000;
+
+/**
+ * Apollo Server with the limits OWASP asks of a GraphQL API — depth, aliases, cost, tokens and
+ * directives (graphql-armor; the limits are not echoed to clients), no batching, CSRF prevention,
+ * no introspection or "did you mean" in production — and metrics per root field.
+ */
+export function createGraphQLServer(options: {
+  schema: GraphQLSchema;
+  config: Config;
+  logger: Logger;
+  httpServer: Server;
+  metrics: Metrics;
+}): ApolloServer<Context> {
+  const { schema, config, logger, httpServer, metrics } = options;
+  const production = config.environment === "production";
+  const armor = new ApolloArmor({
+    maxDepth: { n: 8, exposeLimits: false },
+    maxAliases: { n: 15, exposeLimits: false },
+    costLimit: { maxCost: 5_000, exposeLimits: false },
+    // graphql-js's own parser limit (parseOptions below) caps tokens and keeps GRAPHQL_PARSE_FAILED.
+    maxTokens: { enabled: false },
+    maxDirectives: { n: 20, exposeLimits: false },
+    // Apollo's hideSchemaDetailsFromClientErrors already hides suggestions in production.
+    blockFieldSuggestion: { enabled: false },
+  }).protect();
+  return new ApolloServer<Context>({
+    schema,
+    formatError: createFormatError(logger),
+    includeStacktraceInErrorResponses: false,
+    introspection: !production,
+    hideSchemaDetailsFromClientErrors: production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    validationRules: armor.validationRules,
+    parseOptions: { maxLexicalTokens: MAX_OPERATION_TOKENS },
+    // run.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal and kill the
+    // process before pending last-used times are written and the database is closed.
+    stopOnTerminationSignals: false,
+    logger,
+    plugins: [
+      ...armor.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginLandingPageDisabled(),
+      metricsPlugin(schema, metrics),
+    ],
+  });
+}
+
+/** Counts and times operations by root field (only fields the schema has: bounded labels). */
+function metricsPlugin(schema: GraphQLSchema, metrics: Metrics): ApolloServerPlugin<Context> {
+  const knownFields = new Set([
+    ...Object.keys(schema.getQueryType()?.getFields() ?? {}),
+    ...Object.keys(schema.getMutationType()?.getFields() ?? {}),
+  ]);
+  return {
+    requestDidStart() {
+      const started = performance.now();
+      return Promise.resolve({
+        willSendResponse(context) {
+          const fields =
+            context.operation?.selectionSet.selections.flatMap((selection) =>
+              selection.kind === Kind.FIELD && knownFields.has(selection.name.value) ? [selection.name.value] : [],
+            ) ?? [];
+          const body = context.response.body;
+          const errors = body.kind === "single" ? body.singleResult.errors : undefined;
+          const code = errors?.[0]?.extensions?.code;
+          const outcome = errors?.length ? (typeof code === "string" ? code : "error") : "ok";
+          const seconds = (performance.now() - started) / 1000;
+          for (const field of fields.length ? fields : ["none"]) {
+            metrics.operations.inc({ field, outcome });
+            metrics.operationSeconds.observe({ field }, seconds);
+          }
+          return Promise.resolve();
+        },
+      });
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { Redis } from "ioredis";
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import type { Config } from "./config";
+
+const WINDOW_SECONDS = 60;
+const MAX_LOCAL_BLOCKS = 100_000;
+
+/** The caller is over a limit: try again after `retryAfterSeconds`. */
+export class RateLimitedError extends Error {
+  override readonly name = "RateLimitedError";
+
+  constructor(readonly retryAfterSeconds: number) {
+    super(`Too many requests; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/**
+ * Per-minute limits: changes per admin, and failed verifications per client IP and per Key ID.
+ * Counters live in Redis when it is configured (shared by every instance) and in memory
+ * otherwise, or while Redis is down. Failed verifications are counted after answering, and a
+ * caller over the limit is remembered locally, so the verify path never waits on Redis.
+ */
+export class RateLimits {
+  private readonly mutations: RateLimiterAbstract;
+  private readonly failuresByIp: RateLimiterAbstract;
+  private readonly failuresByKeyId: RateLimiterAbstract;
+  // key → time (ms) until which verification requests are refused without being checked.
+  private readonly blocked = new Map<string, number>();
+
+  constructor(limits: Config["rateLimits"], redis?: Redis) {
+    const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
+      const memory = new RateLimiterMemory({ keyPrefix, points, duration: WINDOW_SECONDS });
+      return redis
+        ? new RateLimiterRedis({
+            storeClient: redis,
+            keyPrefix: `keyturn:${keyPrefix}`,
+            points,
+            duration: WINDOW_SECONDS,
+            insuranceLimiter: memory,
+          })
+        : memory;
+    };
+    this.mutations = limiter("mutations", limits.mutationsPerMinute);
+    this.failuresByIp = limiter("verify-ip", limits.failedVerificationsPerIp);
+    this.failuresByKeyId = limiter("verify-key", limits.failedVerificationsPerKeyId);
+  }
+
+  /** Counts one change by `subject`; throws RateLimitedError past the limit. */
+  async countMutation(subject: string): Promise<void> {
+    try {
+      await this.mutations.consume(subject);
+    } catch (refusal) {
+      if (refusal instanceof RateLimiterRes) throw new RateLimitedError(secondsUntil(refusal));
+      throw refusal;
+    }
+  }
+
+  /** Seconds until this IP or Key ID may verify again, or 0. No I/O. */
+  verificationBlockedFor(ip: string, keyId: string | undefined, now = Date.now()): number {
+    const until = Math.max(this.blocked.get(`ip:${ip}`) ?? 0, keyId ? (this.blocked.get(`key:${keyId}`) ?? 0) : 0);
+    return until > now ? Math.ceil((until - now) / 1000) : 0;
+  }
+
+  /** Counts a failed verification, in the background; a caller past a limit is then refused locally. */
+  countFailedVerification(ip: string, keyId: string | undefined): void {
+    this.consumeInBackground(this.failuresByIp, `ip:${ip}`);
+    if (keyId) this.consumeInBackground(this.failuresByKeyId, `key:${keyId}`);
+  }
+
+  private consumeInBackground(limiter: RateLimiterAbstract, key: string): void {
+    limiter.consume(key).catch((refusal: unknown) => {
+      if (!(refusal instanceof RateLimiterRes)) return;
+      if (this.blocked.size >= MAX_LOCAL_BLOCKS) this.forgetExpiredBlocks();
+      this.blocked.set(key, Date.now() + refusal.msBeforeNext);
+    });
+  }
+
+  private forgetExpiredBlocks(): void {
+    const now = Date.now();
+    for (const [key, until] of this.blocked) if (until <= now) this.blocked.delete(key);
+    // Still full of live blocks: drop the oldest rather than grow without bound.
+    if (this.blocked.size >= MAX_LOCAL_BLOCKS) this.blocked.clear();
+  }
+}
+
+function secondsUntil(refusal: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
+}

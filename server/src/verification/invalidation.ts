@@ -1,0 +1,79 @@
+import type { Redis } from "ioredis";
+import type { Logger } from "pino";
+import { connectRedis } from "../redis";
+import { withTimeout } from "../timeout";
+import type { CredentialCache } from "./credential-cache";
+
+const CHANNEL = "keyturn:credentials-changed";
+const PUBLISH_TIMEOUT_MS = 1_000;
+
+/**
+ * Tells every instance's verification cache that Key IDs changed. Without Redis there is one
+ * instance and nothing to tell; with Redis, a pub/sub message reaches the others within
+ * milliseconds. Pub/sub is at-most-once, so a resubscription empties the cache, and the cache's
+ * TTL bounds whatever is still lost.
+ */
+export interface Invalidation {
+  /** After a commit: forget these Key IDs here, now, and tell the other instances. */
+  credentialsChanged(keyIds: readonly string[]): Promise<void>;
+  /** Whether this instance can have missed a message (cached answers may then outlive a change). */
+  readonly listening: boolean;
+  close(): Promise<void>;
+}
+
+export function createInvalidation(
+  cache: CredentialCache,
+  redisUrl: string | undefined,
+  logger: Logger,
+  publisher?: Redis,
+): Invalidation {
+  if (!redisUrl) {
+    return {
+      credentialsChanged: (keyIds) => {
+        cache.invalidate(keyIds);
+        return Promise.resolve();
+      },
+      listening: true,
+      close: () => Promise.resolve(),
+    };
+  }
+  const outbound = publisher ?? connectRedis(redisUrl, logger, "publisher");
+  const subscriber = connectRedis(redisUrl, logger, "subscriber");
+  subscriber.on("ready", () => {
+    // Messages sent while this instance was away are gone: start from an empty cache.
+    cache.clear();
+  });
+  subscriber.on("message", (_channel: string, message: string) => {
+    try {
+      const keyIds = JSON.parse(message) as unknown;
+      if (Array.isArray(keyIds)) cache.invalidate(keyIds.filter((k): k is string => typeof k === "string"));
+    } catch {
+      logger.warn("Ignored a malformed invalidation message");
+    }
+  });
+  subscriber.subscribe(CHANNEL).catch(() => {
+    // Retried by ioredis on reconnect (autoResubscribe); the error listener has logged it.
+  });
+
+  return {
+    async credentialsChanged(keyIds) {
+      cache.invalidate(keyIds);
+      try {
+        await withTimeout(outbound.publish(CHANNEL, JSON.stringify(keyIds)), PUBLISH_TIMEOUT_MS);
+      } catch (error) {
+        logger.warn(
+          { err: error, keyIds },
+          "Could not announce changed credentials; other instances catch up within the cache TTL",
+        );
+      }
+    },
+    get listening() {
+      return subscriber.status === "ready";
+    },
+    async close() {
+      subscriber.disconnect();
+      if (!publisher) outbound.disconnect();
+      await Promise.resolve();
+    },
+  };
+}
