@@ -18,6 +18,20 @@ describe("describeError", () => {
     );
   });
 
+  it("asks to wait as long as the server says when it is rate-limited", () => {
+    const limited = new CombinedGraphQLErrors({
+      data: null,
+      errors: [{ message: "slow down", extensions: { code: "TOO_MANY_REQUESTS", retryAfterSeconds: 42 } }],
+    });
+    expect(describeError(limited, englishMessages)).toBe("Too many changes in a short time. Try again in 42 s.");
+  });
+
+  it("says the service is briefly unavailable, not that something broke", () => {
+    expect(describeError(graphQLError("SERVICE_UNAVAILABLE", "The database is unavailable"), englishMessages)).toBe(
+      englishMessages.errorUnavailable,
+    );
+  });
+
   it("keeps the server's wording for input errors, which names the field", () => {
     expect(describeError(graphQLError("BAD_USER_INPUT", "Name must not be empty."), englishMessages)).toBe(
       "Name must not be empty.",

@@ -16,6 +16,12 @@ export function describeError(error: unknown, messages: Messages): string {
       return messages.errorForbidden;
     case "UNAUTHENTICATED":
       return messages.errorUnauthenticated;
+    case "TOO_MANY_REQUESTS": {
+      const seconds = first.extensions?.retryAfterSeconds;
+      return messages.errorTooManyRequests(typeof seconds === "number" ? seconds : 60);
+    }
+    case "SERVICE_UNAVAILABLE":
+      return messages.errorUnavailable;
     case "BAD_USER_INPUT":
     case "CONFLICT":
       return first.message;

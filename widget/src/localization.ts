@@ -70,6 +70,9 @@ export interface Messages {
   errorLimitExceeded: string;
   errorForbidden: string;
   errorUnauthenticated: string;
+  /** The server asks to wait; receives the seconds from its Retry-After. */
+  errorTooManyRequests: (seconds: number) => string;
+  errorUnavailable: string;
 }
 
 export interface Localization extends Partial<Messages> {
@@ -144,6 +147,8 @@ export const englishMessages: Messages = {
   errorLimitExceeded: "This project has reached its limit of active secrets. Revoke one before creating another.",
   errorForbidden: "You do not have permission to do this in this project.",
   errorUnauthenticated: "Your session has expired. Reload the page and sign in again.",
+  errorTooManyRequests: (seconds) => `Too many changes in a short time. Try again in ${seconds} s.`,
+  errorUnavailable: "The service is briefly unavailable. Nothing was changed; try again in a moment.",
 };
 
 export function resolveMessages(localization: Localization | undefined): Messages {
