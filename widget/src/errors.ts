@@ -17,7 +17,7 @@ export function describeError(error: unknown, messages: Messages): string {
     case "UNAUTHENTICATED":
       return messages.errorUnauthenticated;
     case "TOO_MANY_REQUESTS": {
-      const seconds = first.extensions?.retryAfterSeconds;
+      const seconds = first.extensions.retryAfterSeconds;
       return messages.errorTooManyRequests(typeof seconds === "number" ? seconds : 60);
     }
     case "SERVICE_UNAVAILABLE":
