@@ -75,6 +75,10 @@ const REQUEST_ERROR_CODES = new Set<string>([
 
 const MASKED_MESSAGE = "Internal server error.";
 
+// graphql-js names its token limit ("Document contains more that 2000 tokens"), and the position
+// of the first token past it: like graphql-armor's limits, neither is echoed to clients.
+const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th\w+ \d+ tokens/;
+
 /**
  * The single place errors are shaped for clients. Keyturn's own errors and request errors pass
  * through; validation errors are reduced to field + message (no echoed values); anything else
@@ -91,6 +95,12 @@ export function createFormatError(logger: Logger) {
       (CLIENT_ERROR_CODES.has(code) || REQUEST_ERROR_CODES.has(code));
     if (passesThrough) {
       const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+      if (
+        code === (ApolloServerErrorCode.GRAPHQL_PARSE_FAILED as string) &&
+        TOKEN_LIMIT_MESSAGE.test(formatted.message)
+      ) {
+        return { message: "Syntax Error: Document is too large.", extensions };
+      }
       return { ...formatted, extensions };
     }
     logger.error({ err: original, path: formatted.path }, "GraphQL operation failed");

@@ -3,7 +3,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
-import { Kind, type GraphQLSchema } from "graphql";
+import { GraphQLError, Kind, type GraphQLSchema, type ValidationRule } from "graphql";
 import type { Logger } from "pino";
 import type { Config } from "./config";
 import type { Context } from "./context";
@@ -45,7 +45,10 @@ export function createGraphQLServer(options: {
     hideSchemaDetailsFromClientErrors: production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    validationRules: armor.validationRules,
+    // Automatic persisted queries are of no use to the widget; off, clients cannot fill the cache,
+    // and Apollo's uncoded APQ errors (bad version, mismatched hash) never read as internal ones.
+    persistedQueries: false,
+    validationRules: [...armor.validationRules, knownOperationTypes],
     parseOptions: { maxLexicalTokens: MAX_OPERATION_TOKENS },
     // run.ts owns SIGTERM/SIGINT: Apollo's own handlers would re-raise the signal and kill the
     // process before pending last-used times are written and the database is closed.
@@ -59,6 +62,18 @@ export function createGraphQLServer(options: {
     ],
   });
 }
+
+/**
+ * Refuses an operation type the schema lacks (subscription) at validation: graphql-js 16 leaves
+ * it to execution, where it fails as an uncoded error that would be answered as an internal one.
+ */
+const knownOperationTypes: ValidationRule = (context) => ({
+  OperationDefinition(node) {
+    if (!context.getSchema().getRootType(node.operation)) {
+      context.reportError(new GraphQLError(`This server has no ${node.operation} operations.`, { nodes: node }));
+    }
+  },
+});
 
 /** Counts and times operations by root field (only fields the schema has: bounded labels). */
 function metricsPlugin(schema: GraphQLSchema, metrics: Metrics): ApolloServerPlugin<Context> {

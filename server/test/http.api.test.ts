@@ -79,7 +79,11 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
     it("stops a pathologically deep document at the parser, without internals", async () => {
       const body = await server.graphql(`{ ${"a { ".repeat(3_000)}${"} ".repeat(3_000)}}`, {}, admin);
       expect(errorCode(body)).toBe("GRAPHQL_PARSE_FAILED");
-      expect(body.errors?.[0]?.message).toMatch(/2000 tokens/);
+      // Without the limit or the position where it was reached.
+      expect(body.errors?.[0]).toEqual({
+        message: "Syntax Error: Document is too large.",
+        extensions: { code: "GRAPHQL_PARSE_FAILED" },
+      });
     });
 
     it("answers a syntax error in the operation with GRAPHQL_PARSE_FAILED", async () => {
