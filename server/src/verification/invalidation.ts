@@ -39,9 +39,24 @@ export function createInvalidation(
   }
   const outbound = publisher ?? connectRedis(redisUrl, logger, "publisher");
   const subscriber = connectRedis(redisUrl, logger, "subscriber");
+  let subscribed = false;
   subscriber.on("ready", () => {
-    // Messages sent while this instance was away are gone: start from an empty cache.
-    cache.clear();
+    // Subscribes on every (re)connection: without an offline queue, a SUBSCRIBE sent before the
+    // connection is ready fails at once, and ioredis's autoResubscribe only repeats subscriptions
+    // that once succeeded.
+    subscriber.subscribe(CHANNEL).then(
+      () => {
+        subscribed = true;
+        // Messages sent while this instance was away are gone: start from an empty cache.
+        cache.clear();
+      },
+      () => {
+        // The connection dropped again; the next "ready" retries, the error listener has logged it.
+      },
+    );
+  });
+  subscriber.on("close", () => {
+    subscribed = false;
   });
   subscriber.on("message", (_channel: string, message: string) => {
     try {
@@ -50,9 +65,6 @@ export function createInvalidation(
     } catch {
       logger.warn("Ignored a malformed invalidation message");
     }
-  });
-  subscriber.subscribe(CHANNEL).catch(() => {
-    // Retried by ioredis on reconnect (autoResubscribe); the error listener has logged it.
   });
 
   return {
@@ -68,7 +80,7 @@ export function createInvalidation(
       }
     },
     get listening() {
-      return subscriber.status === "ready";
+      return subscribed && subscriber.status === "ready";
     },
     async close() {
       subscriber.disconnect();
