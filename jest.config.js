@@ -41,7 +41,8 @@ const swcReact = [
 module.exports = {
   projects: [
     workspace("shared"),
-    workspace("server"),
+    // The reliability suite is slow and MariaDB-only: `npm run test:reliability` runs it.
+    workspace("server", { testPathIgnorePatterns: ["/node_modules/", "/dist/", "/reliability/"] }),
     workspace("widget", {
       testEnvironment: "<rootDir>/test/jsdom-environment.cjs",
       testMatch: ["<rootDir>/src/**/*.test.{ts,tsx}", "<rootDir>/test/**/*.test.{ts,tsx}"],
