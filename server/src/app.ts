@@ -79,8 +79,8 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     format,
     hasher,
     findByKeyId: (keyId) => cache.find(keyId),
-    onVerified: (credential, at) => lastUsed.record(credential.credentialId, credential.secretId, at),
-    ...(now ? { now } : {}),
+    onVerified: (credential, atMs) => lastUsed.record(credential.keyId, credential.secretId, atMs),
+    ...(now ? { now: () => now().getTime() } : {}),
   });
   const apiSecrets = new ApiSecretService(db, format, hasher, {
     maxActivePerProject: config.secrets.maxActivePerProject,
@@ -94,9 +94,13 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   const expressApp = express();
   const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
   const server = createServer((req, res) => {
-    withRequestId(req, res, () => {
-      if (!handleVerification(req, res)) expressApp(req, res);
-    });
+    // The verification routes give each request an id of their own and log it explicitly: their
+    // hot path stays clear of AsyncLocalStorage, which every other request runs in.
+    if (!handleVerification(req, res)) {
+      withRequestId(req, res, () => {
+        expressApp(req, res);
+      });
+    }
   });
 
   const apollo = createGraphQLServer({

@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { StoredCredential } from "./credential-lookup";
+import { pack, unpack, type PackedCredential } from "./packed-credential";
 
 export interface CredentialCacheOptions {
   maxEntries: number;
@@ -13,67 +14,81 @@ export interface CredentialCacheOptions {
   now?: () => number;
 }
 
-interface Entry {
-  at: number;
-  /** null: the Key ID does not exist (cached too, so floods of unknown ids stop at the cache). */
-  credential: StoredCredential | null;
-}
-
 /**
  * A bounded LRU of credential lookups by Key ID, positive and negative, in front of the database.
  * Rotations and revocations drop their Key IDs (here at once, elsewhere via Redis); the TTL bounds
  * how long a lost invalidation can matter. While the database is unreachable, entries up to
  * `outageMs` old keep answering — only if no invalidation can have been missed meanwhile.
+ *
+ * A fresh entry is answered synchronously: the verification hot path allocates no promise.
  */
 export class CredentialCache {
-  private readonly entries: LRUCache<string, Entry>;
+  // Entries live for outageMs (the longest they can be of use); fresher than ttlMs is a hit.
+  private readonly entries: LRUCache<string, PackedCredential>;
   private readonly loading = new Map<string, Promise<StoredCredential | null>>();
+  // Reused for every get: the entry's age comes back in it, without a second lookup.
+  private readonly status: LRUCache.Status<string, PackedCredential> = {};
   // Bumped by every invalidation: a lookup that started before one must not fill the cache.
   private epoch = 0;
-  private readonly now: () => number;
 
   constructor(
     private readonly lookup: (keyId: string) => Promise<StoredCredential | null>,
     private readonly options: CredentialCacheOptions,
   ) {
-    this.entries = new LRUCache({ max: options.maxEntries });
-    this.now = options.now ?? Date.now;
+    const { now } = options;
+    this.entries = new LRUCache({
+      max: options.maxEntries,
+      ttl: Math.max(options.outageMs, options.ttlMs),
+      // An injected clock (tests) is read on every call, not cached for a millisecond.
+      ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
+    });
   }
 
   get size(): number {
     return this.entries.size;
   }
 
-  async find(keyId: string): Promise<StoredCredential | null> {
-    const entry = this.entries.get(keyId);
-    const now = this.now();
-    if (entry && now - entry.at < this.options.ttlMs) {
+  find(keyId: string): StoredCredential | null | Promise<StoredCredential | null> {
+    const status = this.status;
+    const packed = this.entries.get(keyId, { status });
+    if (packed !== undefined && (status.now ?? 0) - (status.start ?? 0) < this.options.ttlMs) {
       this.options.onLookup?.("hit");
-      return entry.credential;
+      return unpack(packed);
     }
-    try {
-      const credential = await this.load(keyId);
-      this.options.onLookup?.("miss");
-      return credential;
-    } catch (error) {
-      if (entry && now - entry.at < this.options.outageMs && this.options.mayServeStale()) {
-        this.options.onLookup?.("stale");
-        return entry.credential;
-      }
-      throw error;
-    }
+    return this.refresh(keyId, packed);
   }
 
   /** Forgets these Key IDs at once (they were rotated, revoked or created). */
   invalidate(keyIds: readonly string[]): void {
     this.epoch++;
-    for (const keyId of keyIds) this.entries.delete(keyId);
+    for (const keyId of keyIds) {
+      this.entries.delete(keyId);
+      // A lookup already running may have read the row before the change committed: later
+      // requests must not join it.
+      this.loading.delete(keyId);
+    }
   }
 
   /** Forgets everything (after missing invalidation messages, e.g. a Redis reconnect). */
   clear(): void {
     this.epoch++;
     this.entries.clear();
+    this.loading.clear();
+  }
+
+  private async refresh(keyId: string, old: PackedCredential | undefined): Promise<StoredCredential | null> {
+    try {
+      const credential = await this.load(keyId);
+      this.options.onLookup?.("miss");
+      return credential;
+    } catch (error) {
+      // The entry came back from get(), so it is younger than outageMs.
+      if (old !== undefined && this.options.mayServeStale()) {
+        this.options.onLookup?.("stale");
+        return unpack(old);
+      }
+      throw error;
+    }
   }
 
   /** One database lookup per Key ID at a time, however many requests ask for it. */
@@ -83,11 +98,13 @@ export class CredentialCache {
     const epoch = this.epoch;
     const loading = this.lookup(keyId)
       .then((credential) => {
-        if (this.epoch === epoch) this.entries.set(keyId, { at: this.now(), credential });
+        // A flat copy of the Key ID: the request's string may be a slice of the decoded
+        // Authorization header, which holds the plaintext secret; the cache must not keep it alive.
+        if (this.epoch === epoch) this.entries.set(Buffer.from(keyId, "latin1").toString("latin1"), pack(credential));
         return credential;
       })
       .finally(() => {
-        this.loading.delete(keyId);
+        if (this.loading.get(keyId) === loading) this.loading.delete(keyId);
       });
     this.loading.set(keyId, loading);
     return loading;

@@ -42,10 +42,10 @@ export async function openVerifier(options: OpenVerifierOptions): Promise<Opened
     format: new CredentialFormat(options.prefixes ?? DEFAULT_CREDENTIAL_PREFIXES),
     hasher: new SecretHasher(options.pepper),
     findByKeyId: (keyId) => findCredentialByKeyId(db, keyId),
-    onVerified: (credential, at) => lastUsed.record(credential.credentialId, credential.secretId, at),
+    onVerified: (credential, atMs) => lastUsed.record(credential.keyId, credential.secretId, atMs),
   });
   return {
-    verify: (keyId, secret) => verifier.verify(keyId, secret),
+    verify: (keyId, secret) => Promise.resolve(verifier.verify(keyId, secret)),
     close: async () => {
       await lastUsed.stop();
       await db.close();

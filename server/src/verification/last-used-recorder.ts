@@ -12,7 +12,7 @@ export interface LastUsedRecorderOptions {
 
 interface PendingUse {
   secretId: string;
-  at: Date;
+  atMs: number;
 }
 
 /**
@@ -36,15 +36,16 @@ export class LastUsedRecorder {
     this.resolutionMs = options.resolutionMs ?? 60_000;
   }
 
-  record(credentialId: string, secretId: string, at: Date): void {
-    const pending = this.pending.get(credentialId);
+  /** Keyed by Key ID (unique, and what verification has at hand), not the credential's row id. */
+  record(keyId: string, secretId: string, atMs: number): void {
+    const pending = this.pending.get(keyId);
     if (pending) {
-      pending.at = at;
+      pending.atMs = atMs;
       return;
     }
-    const lastWritten = this.written.get(credentialId);
-    if (lastWritten !== undefined && at.getTime() - lastWritten < this.resolutionMs) return;
-    this.pending.set(credentialId, { secretId, at });
+    const lastWritten = this.written.get(keyId);
+    if (lastWritten !== undefined && atMs - lastWritten < this.resolutionMs) return;
+    this.pending.set(keyId, { secretId, atMs });
   }
 
   start(): void {
@@ -71,21 +72,22 @@ export class LastUsedRecorder {
     this.pending.clear();
     try {
       await this.db.transaction(async (manager) => {
-        for (const [credentialId, { secretId, at }] of batch) {
-          for (const [entity, id] of [
-            [Credential, credentialId],
-            [ApiSecret, secretId],
+        for (const [keyId, { secretId, atMs }] of batch) {
+          const at = new Date(atMs);
+          for (const [entity, column, value] of [
+            [Credential, "key_id", keyId],
+            [ApiSecret, "id", secretId],
           ] as const) {
             await manager
               .createQueryBuilder()
               .update(entity)
               .set({ lastUsedAt: at })
-              .where("id = :id AND (last_used_at IS NULL OR last_used_at < :at)", { id, at })
+              .where(`${column} = :value AND (last_used_at IS NULL OR last_used_at < :at)`, { value, at })
               .execute();
           }
         }
       });
-      for (const [credentialId, { at }] of batch) this.written.set(credentialId, at.getTime());
+      for (const [keyId, { atMs }] of batch) this.written.set(keyId, atMs);
       this.forgetOldWrites();
     } catch (error) {
       // Last-used is best effort: losing one flush only delays the displayed time.
@@ -96,6 +98,6 @@ export class LastUsedRecorder {
   /** Entries older than the resolution no longer suppress a write, so they can go: memory stays bounded by recent traffic. */
   private forgetOldWrites(): void {
     const cutoff = Date.now() - this.resolutionMs;
-    for (const [credentialId, at] of this.written) if (at < cutoff) this.written.delete(credentialId);
+    for (const [keyId, at] of this.written) if (at < cutoff) this.written.delete(keyId);
   }
 }

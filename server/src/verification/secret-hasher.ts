@@ -1,6 +1,16 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
+const DIGEST_BYTES = 32;
+const NEVER_MATCHES = Buffer.alloc(0);
+
+/**
+ * The digest stored as hex in `credential.secret_hash`, as bytes. A malformed value becomes a
+ * digest no secret matches (Buffer.from(…, "hex") would silently stop at the first bad character).
+ */
+export function storedDigest(hex: string): Buffer {
+  return HEX_DIGEST.test(hex) ? Buffer.from(hex, "hex") : NEVER_MATCHES;
+}
 
 /**
  * HMAC-SHA-256 under a server-side pepper. Secrets carry ≥160 random bits, so a fast keyed hash
@@ -19,11 +29,9 @@ export class SecretHasher {
     return this.digest(secret).toString("hex");
   }
 
-  /** Constant-time comparison of fixed-length digests; a malformed stored value never matches. */
-  matches(secret: string, storedHex: string): boolean {
-    // Buffer.from(…, "hex") silently stops at the first bad character, so check the shape first.
-    if (!HEX_DIGEST.test(storedHex)) return false;
-    return timingSafeEqual(this.digest(secret), Buffer.from(storedHex, "hex"));
+  /** Constant-time comparison with a stored digest (see storedDigest). */
+  matches(secret: string, stored: Buffer): boolean {
+    return stored.length === DIGEST_BYTES && timingSafeEqual(this.digest(secret), stored);
   }
 
   private digest(secret: string): Buffer {

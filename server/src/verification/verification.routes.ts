@@ -3,7 +3,8 @@ import type { Logger } from "pino";
 import { pathOf } from "../logger";
 import type { Metrics } from "../metrics";
 import type { RateLimits } from "../rate-limits";
-import type { VerificationResult, Verifier } from "./verifier";
+import { assignRequestId } from "../request-context";
+import type { InvalidReason, VerificationResult, Verifier } from "./verifier";
 
 export const VERIFY_PATH = "/v1/verify";
 export const ANALYTICS_REPORT_PATH = "/analytics/v1/report";
@@ -19,7 +20,8 @@ interface Reply {
   headers?: Record<string, string>;
 }
 
-type Handler = (req: IncomingMessage) => Promise<Reply>;
+/** Synchronous when verification is (a cached credential); a promise when it waits on the database. */
+type Handler = (req: IncomingMessage) => Reply | Promise<Reply>;
 
 const UNAUTHORIZED_BASIC: Reply = {
   status: 401,
@@ -56,6 +58,16 @@ interface Presented {
  * exist; callers with too many failures get 429 and Retry-After.
  */
 export function createVerificationRoutes({ verifier, logger, limits, metrics, clientIp }: VerificationRoutesOptions) {
+  // Label children bound once: inc() on the hot path then skips prom-client's label hashing.
+  const outcomes = Object.fromEntries(
+    [...Object.values(OUTCOME_LABELS), "valid", "rate_limited", "bad_request", "unavailable"].map((outcome) => [
+      outcome,
+      metrics.verifications.labels({ outcome }),
+    ]),
+  ) as Record<
+    (typeof OUTCOME_LABELS)[InvalidReason] | "valid" | "rate_limited" | "bad_request" | "unavailable",
+    { inc(): void }
+  >;
   const routes = new Map<string, { method: string; handle: Handler }>([
     [VERIFY_PATH, { method: "POST", handle: verifyRoute }],
     [ANALYTICS_REPORT_PATH, { method: "GET", handle: reportRoute }],
@@ -81,7 +93,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     );
   }
 
-  function reportRoute(req: IncomingMessage): Promise<Reply> {
+  function reportRoute(req: IncomingMessage): Reply | Promise<Reply> {
     return check(req, basicCredentials(req.headers.authorization), (result) => {
       if (result.status === "INVALID") return UNAUTHORIZED_BASIC;
       const { projectId, keyId } = result.credential;
@@ -90,35 +102,38 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
   }
 
   /** Rate limits, verification and metrics, the same for both routes. */
-  async function check(
+  function check(
     req: IncomingMessage,
     presented: Presented,
     answer: (result: VerificationResult) => Reply,
-  ): Promise<Reply> {
+  ): Reply | Promise<Reply> {
     const ip = clientIp(req);
     const keyId = typeof presented.keyId === "string" ? presented.keyId : undefined;
     const blockedFor = limits.verificationBlockedFor(ip, keyId);
     if (blockedFor > 0) {
-      metrics.verifications.inc({ outcome: "rate_limited" });
+      outcomes.rate_limited.inc();
       return {
         status: 429,
         body: { error: "Too many failed verifications", retryAfterSeconds: blockedFor },
         headers: { "retry-after": String(blockedFor) },
       };
     }
-    const result = await verifier.verify(presented.keyId, presented.secret);
-    if (result.status === "INVALID") {
-      // A malformed Key ID is counted against the IP only: attackers choose those strings freely.
-      limits.countFailedVerification(ip, result.reason === "MALFORMED" ? undefined : keyId);
-      metrics.verifications.inc({ outcome: OUTCOME_LABELS[result.reason] });
-    } else {
-      metrics.verifications.inc({ outcome: "valid" });
-    }
-    return answer(result);
+    const settle = (result: VerificationResult): Reply => {
+      if (result.status === "INVALID") {
+        // A malformed Key ID is counted against the IP only: attackers choose those strings freely.
+        limits.countFailedVerification(ip, result.reason === "MALFORMED" ? undefined : keyId);
+        outcomes[OUTCOME_LABELS[result.reason]].inc();
+      } else {
+        outcomes.valid.inc();
+      }
+      return answer(result);
+    };
+    const result = verifier.verify(presented.keyId, presented.secret);
+    return result instanceof Promise ? result.then(settle) : settle(result);
   }
 
   function badRequest(status: number, error: string): Reply {
-    metrics.verifications.inc({ outcome: "bad_request" });
+    outcomes.bad_request.inc();
     return { status, body: { error } };
   }
 
@@ -128,17 +143,14 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     const route = routes.get(path);
     if (!route) return false;
     const started = performance.now();
+    const requestId = assignRequestId(req, res);
     const reply = (value: Reply) => {
       send(res, value);
       metrics.verificationSeconds.observe((performance.now() - started) / 1000);
     };
-    if (req.method !== route.method) {
-      reply({ status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
-      return true;
-    }
-    route.handle(req).then(reply, (error: unknown) => {
-      logger.error({ err: error, path }, "Verification failed");
-      metrics.verifications.inc({ outcome: "unavailable" });
+    const fail = (error: unknown) => {
+      logger.error({ err: error, path, requestId }, "Verification failed");
+      outcomes.unavailable.inc();
       if (!res.headersSent) {
         reply({
           status: 503,
@@ -146,7 +158,18 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
           headers: { "retry-after": "5" },
         });
       }
-    });
+    };
+    if (req.method !== route.method) {
+      reply({ status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
+      return true;
+    }
+    try {
+      const answer = route.handle(req);
+      if (answer instanceof Promise) answer.then(reply, fail);
+      else reply(answer);
+    } catch (error) {
+      fail(error);
+    }
     return true;
   };
 }

@@ -1,21 +1,21 @@
 import { CredentialFormat } from "@keyturn/shared";
 import { describe, expect, it } from "@jest/globals";
 import type { StoredCredential } from "./credential-lookup";
-import { SecretHasher } from "./secret-hasher";
-import { Verifier } from "./verifier";
+import { SecretHasher, storedDigest } from "./secret-hasher";
+import { Verifier, type VerifiedCredential } from "./verifier";
 
 const format = new CredentialFormat();
 const hasher = new SecretHasher("server-side-pepper-0123456789abcdefghij");
 
 // Far from the real clock, so a test that passes only because the verifier read Date.now() would fail.
-const NOW = new Date("2031-06-01T12:00:00.000Z");
+const NOW = Date.parse("2031-06-01T12:00:00.000Z");
 const HOUR = 60 * 60 * 1000;
 
 /** A Verifier over an in-memory table that records every lookup and every onVerified call. */
 function setup() {
   const table = new Map<string, StoredCredential>();
   const lookups: string[] = [];
-  const verified: Array<{ credential: StoredCredential; at: Date }> = [];
+  const verified: Array<{ credential: VerifiedCredential; at: number }> = [];
   const verifier = new Verifier({
     format,
     hasher,
@@ -29,16 +29,15 @@ function setup() {
 
   let issued = 0;
   /** Mints a credential as the server would and stores only its hash. */
-  function issue(state: Partial<Pick<StoredCredential, "expiresAt" | "revokedAt">> = {}) {
+  function issue(state: Partial<Pick<StoredCredential, "expiresAtMs" | "revoked">> = {}) {
     const { keyId, secret } = format.generate();
     issued++;
     const stored: StoredCredential = {
-      credentialId: `credential-${issued}`,
       secretId: `secret-${issued}`,
       projectId: "shop",
-      secretHash: hasher.hash(secret),
-      expiresAt: null,
-      revokedAt: null,
+      secretHash: storedDigest(hasher.hash(secret)),
+      expiresAtMs: null,
+      revoked: false,
       ...state,
     };
     table.set(keyId, stored);
@@ -110,13 +109,13 @@ describe("Verifier", () => {
 
   it("refuses a revoked credential as REVOKED", async () => {
     const { verifier, issue } = setup();
-    const { keyId, secret } = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
+    const { keyId, secret } = issue({ revoked: true });
     expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "REVOKED" });
   });
 
   it("does not tell a caller with the wrong secret that the credential is revoked", async () => {
     const { verifier, issue } = setup();
-    const { keyId } = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
+    const { keyId } = issue({ revoked: true });
     const { secret: otherSecret } = issue();
     expect(await verifier.verify(keyId, otherSecret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
   });
@@ -124,19 +123,19 @@ describe("Verifier", () => {
   it("refuses a credential whose grace period ended as EXPIRED, by the injected clock", async () => {
     const { verifier, issue } = setup();
     // Still in the future by the real clock: only the injected one makes it expired.
-    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime() - 1000) });
+    const { keyId, secret } = issue({ expiresAtMs: NOW - 1000 });
     expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "EXPIRED" });
   });
 
   it("refuses a credential at the very moment it expires", async () => {
     const { verifier, issue } = setup();
-    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime()) });
+    const { keyId, secret } = issue({ expiresAtMs: NOW });
     expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "EXPIRED" });
   });
 
   it("accepts a credential still inside its grace period", async () => {
     const { verifier, issue } = setup();
-    const { keyId, secret } = issue({ expiresAt: new Date(NOW.getTime() + 1000) });
+    const { keyId, secret } = issue({ expiresAtMs: NOW + 1000 });
     expect((await verifier.verify(keyId, secret)).status).toBe("VALID");
   });
 
@@ -147,16 +146,16 @@ describe("Verifier", () => {
     await verifier.verify(keyId, secret);
     expect(verified).toHaveLength(2);
     for (const call of verified) {
-      expect(call.credential).toBe(stored);
-      expect(call.at).toEqual(NOW);
+      expect(call.credential).toEqual({ projectId: "shop", secretId: stored.secretId, keyId });
+      expect(call.at).toBe(NOW);
     }
   });
 
   it("never tells onVerified of an invalid verification", async () => {
     const { verifier, verified, issue } = setup();
     const active = issue();
-    const revoked = issue({ revokedAt: new Date(NOW.getTime() - HOUR) });
-    const expired = issue({ expiresAt: new Date(NOW.getTime() - HOUR) });
+    const revoked = issue({ revoked: true });
+    const expired = issue({ expiresAtMs: NOW - HOUR });
     const stranger = format.generate();
 
     const results = await Promise.all([
@@ -173,19 +172,18 @@ describe("Verifier", () => {
   it("works without onVerified or now", async () => {
     const { keyId, secret } = format.generate();
     const stored: StoredCredential = {
-      credentialId: "credential-1",
       secretId: "secret-1",
       projectId: "shop",
-      secretHash: hasher.hash(secret),
-      expiresAt: new Date(Date.now() + HOUR),
-      revokedAt: null,
+      secretHash: storedDigest(hasher.hash(secret)),
+      expiresAtMs: Date.now() + HOUR,
+      revoked: false,
     };
     const verifier = new Verifier({ format, hasher, findByKeyId: () => Promise.resolve(stored) });
     expect((await verifier.verify(keyId, secret)).status).toBe("VALID");
   });
 
   it("rejects when the lookup fails, so the HTTP layer can answer 503 rather than 'invalid'", async () => {
-    const verified: StoredCredential[] = [];
+    const verified: VerifiedCredential[] = [];
     const verifier = new Verifier({
       format,
       hasher,

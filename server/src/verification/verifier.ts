@@ -18,40 +18,52 @@ export type VerificationResult =
 export interface VerifierDependencies {
   format: CredentialFormat;
   hasher: SecretHasher;
-  findByKeyId: (keyId: string) => Promise<StoredCredential | null>;
+  /** A lookup by Key ID; may answer synchronously (a cache hit). */
+  findByKeyId: (keyId: string) => StoredCredential | null | Promise<StoredCredential | null>;
   /** Told of every successful verification (last-used tracking). */
-  onVerified?: (credential: StoredCredential, at: Date) => void;
-  now?: () => Date;
+  onVerified?: (credential: VerifiedCredential, atMs: number) => void;
+  now?: () => number;
 }
 
 /**
  * Checks a presented Key ID + secret: format and checksums first (no I/O), then one lookup by
- * Key ID, a constant-time comparison of keyed hashes, and the credential's state.
+ * Key ID, a constant-time comparison of keyed hashes, and the credential's state. The answer is
+ * synchronous when the lookup is (a cached credential), so the hot path allocates no promise.
  */
 export class Verifier {
-  private readonly now: () => Date;
+  private readonly now: () => number;
 
   constructor(private readonly deps: VerifierDependencies) {
-    this.now = deps.now ?? (() => new Date());
+    this.now = deps.now ?? Date.now;
   }
 
-  async verify(keyId: unknown, secret: unknown): Promise<VerificationResult> {
+  verify(keyId: unknown, secret: unknown): VerificationResult | Promise<VerificationResult> {
     const presented = this.deps.format.parse(keyId, secret);
-    if (!presented) return invalid("MALFORMED");
-    const stored = await this.deps.findByKeyId(presented.keyId);
-    if (!stored) return invalid("UNKNOWN_KEY_ID");
-    if (!this.deps.hasher.matches(presented.secret, stored.secretHash)) return invalid("WRONG_SECRET");
+    if (!presented) return INVALID.MALFORMED;
+    const stored = this.deps.findByKeyId(presented.keyId);
+    return stored instanceof Promise
+      ? stored.then((found) => this.check(presented.keyId, presented.secret, found))
+      : this.check(presented.keyId, presented.secret, stored);
+  }
+
+  private check(keyId: string, secret: string, stored: StoredCredential | null): VerificationResult {
+    if (!stored) return INVALID.UNKNOWN_KEY_ID;
+    if (!this.deps.hasher.matches(secret, stored.secretHash)) return INVALID.WRONG_SECRET;
     const now = this.now();
-    if (stored.revokedAt) return invalid("REVOKED");
-    if (stored.expiresAt && stored.expiresAt <= now) return invalid("EXPIRED");
-    this.deps.onVerified?.(stored, now);
-    return {
-      status: "VALID",
-      credential: { projectId: stored.projectId, secretId: stored.secretId, keyId: presented.keyId },
-    };
+    if (stored.revoked) return INVALID.REVOKED;
+    if (stored.expiresAtMs !== null && stored.expiresAtMs <= now) return INVALID.EXPIRED;
+    const credential = { projectId: stored.projectId, secretId: stored.secretId, keyId };
+    this.deps.onVerified?.(credential, now);
+    return { status: "VALID", credential };
   }
 }
 
-function invalid(reason: InvalidReason): VerificationResult {
-  return { status: "INVALID", reason };
-}
+// Refusals carry nothing request-specific, so each is one shared, frozen object.
+const INVALID = Object.freeze(
+  Object.fromEntries(
+    (["MALFORMED", "UNKNOWN_KEY_ID", "WRONG_SECRET", "REVOKED", "EXPIRED"] as const).map((reason) => [
+      reason,
+      Object.freeze({ status: "INVALID", reason }),
+    ]),
+  ),
+) as Readonly<Record<InvalidReason, VerificationResult>>;

@@ -1,0 +1,132 @@
+import { describe, expect, it } from "@jest/globals";
+import { CredentialCache, type CredentialCacheOptions } from "./credential-cache";
+import type { StoredCredential } from "./credential-lookup";
+
+const stored = (secretId: string): StoredCredential => ({
+  secretId,
+  projectId: "acme",
+  secretHash: Buffer.alloc(32, 7),
+  expiresAtMs: null,
+  revoked: false,
+});
+
+/** A cache over a scripted lookup, with a clock the test moves. */
+function setup(options: Partial<CredentialCacheOptions> = {}) {
+  let now = 1_000_000;
+  const lookups: string[] = [];
+  const results: string[] = [];
+  let answer: (keyId: string) => Promise<StoredCredential | null> = (keyId) =>
+    Promise.resolve(keyId.startsWith("known") ? stored(`secret-of-${keyId}`) : null);
+  const cache = new CredentialCache(
+    (keyId) => {
+      lookups.push(keyId);
+      return answer(keyId);
+    },
+    {
+      maxEntries: 100,
+      ttlMs: 10_000,
+      outageMs: 300_000,
+      mayServeStale: () => true,
+      onLookup: (result) => results.push(result),
+      now: () => now,
+      ...options,
+    },
+  );
+  return {
+    cache,
+    lookups,
+    results,
+    advance: (ms: number) => (now += ms),
+    answerWith: (next: typeof answer) => (answer = next),
+  };
+}
+
+describe("CredentialCache", () => {
+  it("answers a fresh entry synchronously, without a lookup", async () => {
+    const { cache, lookups, results } = setup();
+    expect(await cache.find("known-1")).toEqual(stored("secret-of-known-1"));
+    const second = cache.find("known-1");
+    expect(second).not.toBeInstanceOf(Promise);
+    expect(second).toEqual(stored("secret-of-known-1"));
+    expect(lookups).toEqual(["known-1"]);
+    expect(results).toEqual(["miss", "hit"]);
+  });
+
+  it("caches unknown Key IDs too", async () => {
+    const { cache, lookups } = setup();
+    expect(await cache.find("unknown-1")).toBeNull();
+    expect(cache.find("unknown-1")).toBeNull();
+    expect(lookups).toEqual(["unknown-1"]);
+  });
+
+  it("asks the database again once the TTL has passed", async () => {
+    const { cache, lookups, advance } = setup();
+    await cache.find("known-1");
+    advance(9_999);
+    expect(cache.find("known-1")).not.toBeInstanceOf(Promise);
+    advance(1);
+    await cache.find("known-1");
+    expect(lookups).toEqual(["known-1", "known-1"]);
+  });
+
+  it("serves an old entry while the database is down, only if no invalidation can be missed", async () => {
+    let safe = true;
+    const { cache, advance, answerWith, results } = setup({ mayServeStale: () => safe });
+    await cache.find("known-1");
+    advance(60_000);
+    answerWith(() => Promise.reject(new Error("database down")));
+    expect(await cache.find("known-1")).toEqual(stored("secret-of-known-1"));
+    expect(results).toContain("stale");
+    safe = false;
+    await expect(cache.find("known-1")).rejects.toThrow("database down");
+  });
+
+  it("never serves an entry older than the outage window", async () => {
+    const { cache, advance, answerWith } = setup();
+    await cache.find("known-1");
+    advance(300_001);
+    answerWith(() => Promise.reject(new Error("database down")));
+    await expect(cache.find("known-1")).rejects.toThrow("database down");
+  });
+
+  it("forgets invalidated Key IDs at once", async () => {
+    const { cache, lookups } = setup();
+    await cache.find("known-1");
+    cache.invalidate(["known-1"]);
+    await cache.find("known-1");
+    expect(lookups).toEqual(["known-1", "known-1"]);
+  });
+
+  it("does not let a request join, or a result fill, a lookup that began before an invalidation", async () => {
+    const { cache, lookups, answerWith } = setup();
+    let finishFirst: (value: StoredCredential) => void = () => undefined;
+    answerWith(() => new Promise((resolve) => (finishFirst = resolve)));
+    const before = cache.find("known-1");
+    cache.invalidate(["known-1"]);
+    answerWith((keyId) => Promise.resolve({ ...stored(keyId), revoked: true }));
+    const after = await cache.find("known-1");
+    finishFirst(stored("pre-rotation"));
+    await before;
+    expect(after?.revoked).toBe(true);
+    expect(cache.find("known-1")).toEqual({ ...stored("known-1"), revoked: true });
+    expect(lookups).toEqual(["known-1", "known-1"]);
+  });
+
+  it("joins concurrent lookups of one Key ID", async () => {
+    const { cache, lookups } = setup();
+    await Promise.all([cache.find("known-1"), cache.find("known-1"), cache.find("known-1")]);
+    expect(lookups).toEqual(["known-1"]);
+  });
+
+  it("holds at most maxEntries, dropping the least recently used", async () => {
+    const { cache, lookups } = setup({ maxEntries: 2 });
+    await cache.find("known-1");
+    await cache.find("known-2");
+    expect(cache.find("known-1")).not.toBeInstanceOf(Promise);
+    await cache.find("known-3");
+    expect(cache.size).toBe(2);
+    expect(cache.find("known-1")).not.toBeInstanceOf(Promise);
+    await cache.find("known-2");
+    expect(lookups).toEqual(["known-1", "known-2", "known-3", "known-2"]);
+  });
+});

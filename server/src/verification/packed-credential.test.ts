@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "@jest/globals";
+import type { StoredCredential } from "./credential-lookup";
+import { NOT_FOUND, pack, unpack } from "./packed-credential";
+
+const credential = (overrides: Partial<StoredCredential> = {}): StoredCredential => ({
+  secretId: "0b6f3c2e-8a4d-4f7e-9a43-2d1c5e6f7a8b",
+  projectId: "acme-analytics",
+  secretHash: randomBytes(32),
+  expiresAtMs: null,
+  revoked: false,
+  ...overrides,
+});
+
+describe("packed credentials", () => {
+  it.each([
+    ["an active credential", credential()],
+    ["a revoked one", credential({ revoked: true })],
+    ["one in its grace period", credential({ expiresAtMs: Date.parse("2031-06-01T12:00:00.123Z") })],
+    [
+      "one whose digest bytes include 0x00 and 0xff",
+      credential({ secretHash: Buffer.from([0, 255, ...randomBytes(30)]) }),
+    ],
+    ["short and long IDs", credential({ secretId: "s", projectId: "p".repeat(128) })],
+    ["an empty project ID", credential({ projectId: "" })],
+    ["a project ID beyond latin1", credential({ projectId: "projekt-ž-東京" })],
+  ])("round-trips %s", (_label, stored) => {
+    expect(unpack(pack(stored))).toEqual(stored);
+  });
+
+  it("keeps a Key ID that does not exist as NOT_FOUND", () => {
+    expect(pack(null)).toBe(NOT_FOUND);
+    expect(unpack(NOT_FOUND)).toBeNull();
+  });
+
+  it("keeps a malformed stored digest as one that never matches", () => {
+    const unpacked = unpack(pack(credential({ secretHash: Buffer.alloc(0), revoked: true })));
+    expect(unpacked?.secretHash).toHaveLength(0);
+  });
+
+  it("refuses secret IDs its one-character length cannot hold", () => {
+    expect(() => pack(credential({ secretId: "x".repeat(256) }))).toThrow("at most 255");
+  });
+
+  it("holds one flat string of a little over 100 characters for a typical credential", () => {
+    expect(pack(credential())).toHaveLength(1 + 13 + 32 + 1 + 36 + "acme-analytics".length);
+  });
+});
