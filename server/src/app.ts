@@ -123,7 +123,10 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
       logger,
       // The id withRequestId gave this request (always set: every request passes through it).
       genReqId: () => currentRequestId() ?? "none",
-      autoLogging: { ignore: (req) => req.url === "/healthz" || req.url === "/readyz" || req.url === "/metrics" },
+      // "request aborted" is written from the socket's close, outside the request's context: name
+      // the id there (inside it the logger's mixin adds it, and binding it too would repeat the key).
+      customProps: (req) => (currentRequestId() === undefined ? { requestId: req.id } : {}),
+      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)) },
       // Only what an operator needs: never bodies, headers or query strings (a mistyped client
       // might put credentials there), and errors through the same serializer as every other log.
       serializers: {

@@ -10,6 +10,12 @@ export const REDACTED_PATHS = [
   "req.headers.authorization",
   "req.headers.cookie",
   'res.headers["set-cookie"]',
+  // "*.x" matches one level down only: the same keys at the top level of a log object too.
+  "secret",
+  "token",
+  "password",
+  "pepper",
+  "jwtSecret",
   "*.secret",
   "*.token",
   "*.password",
