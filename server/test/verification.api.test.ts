@@ -68,38 +68,38 @@ describeEachDatabase("verification", (createDatabase) => {
 
     it("rejects a bad checksum without touching the database", async () => {
       const fresh = await createSecret(server, admin, "acme", "Checksum");
-      const execute = jest.spyOn(server.db, "execute");
+      const reads = jest.spyOn(server.db, "read");
       try {
         const res = await server
           .http()
           .post("/v1/verify")
           .send({ keyId: fresh.keyId, secret: typo(fresh.secret) });
         expect(res.status).toBe(401);
-        expect(execute).not.toHaveBeenCalled();
+        expect(reads).not.toHaveBeenCalled();
         // The first good verification reads the database once; then the cache answers.
         await server.http().post("/v1/verify").send({ keyId: fresh.keyId, secret: fresh.secret });
-        expect(execute).toHaveBeenCalledTimes(1);
+        expect(reads).toHaveBeenCalledTimes(1);
         for (let i = 0; i < 5; i++) {
           await server.http().post("/v1/verify").send({ keyId: fresh.keyId, secret: fresh.secret });
         }
-        expect(execute).toHaveBeenCalledTimes(1);
+        expect(reads).toHaveBeenCalledTimes(1);
       } finally {
-        execute.mockRestore();
+        reads.mockRestore();
       }
     });
 
     it("stops asking the database about an unknown Key ID once it is cached", async () => {
       // Well formed, valid checksums, but issued by nobody.
       const stranger = new CredentialFormat().generate();
-      const execute = jest.spyOn(server.db, "execute");
+      const reads = jest.spyOn(server.db, "read");
       try {
         for (let i = 0; i < 5; i++) {
           const res = await server.http().post("/v1/verify").send(stranger);
           expect(res.status).toBe(401);
         }
-        expect(execute).toHaveBeenCalledTimes(1);
+        expect(reads).toHaveBeenCalledTimes(1);
       } finally {
-        execute.mockRestore();
+        reads.mockRestore();
       }
     });
 

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { Pool } from "mysql2";
 import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
@@ -100,6 +101,43 @@ export class Database {
       } catch (error) {
         throw asUnavailable(error, "not-applied");
       }
+    });
+  }
+
+  /**
+   * One read statement for the verification lookup. On MySQL it goes straight to mysql2 as a
+   * prepared statement (parsed once per connection), skipping TypeORM's query runner, which cost
+   * more than the lookup itself (docs/performance.md); same acquire deadline and error mapping as
+   * execute(). On SQLite it runs in the queue like any other work.
+   */
+  read<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {
+    if (this.dialect === "sqlite") return this.serialised(() => this.dataSource.manager.query<T[]>(sql, [...params]));
+    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
+    return new Promise<T[]>((resolve, reject) => {
+      let expired = false;
+      const timer = setTimeout(() => {
+        expired = true;
+        reject(
+          new DatabaseUnavailableError(`No database connection within ${this.acquireTimeoutMs} ms`, "not-applied"),
+        );
+      }, this.acquireTimeoutMs);
+      pool.getConnection((error, connection) => {
+        if (expired) {
+          // Handed back unused: the request was answered already.
+          if (!error) connection.release();
+          return;
+        }
+        clearTimeout(timer);
+        if (error) {
+          reject(new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error }));
+          return;
+        }
+        connection.execute(sql, [...params], (queryError, rows) => {
+          connection.release();
+          if (queryError) reject(asUnavailable(queryError, "not-applied"));
+          else resolve(rows as T[]);
+        });
+      });
     });
   }
 
@@ -249,7 +287,7 @@ const CONNECTION_ERROR_CODES = new Set([
 ]);
 const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013]);
 
-function asUnavailable(error: unknown, outcome: DatabaseUnavailableError["outcome"]): unknown {
+function asUnavailable<E>(error: E, outcome: DatabaseUnavailableError["outcome"]): E | DatabaseUnavailableError {
   if (error instanceof DatabaseUnavailableError || error instanceof LockTimeoutError) return error;
   const candidate = error as {
     code?: unknown;

@@ -12,7 +12,7 @@ export interface StoredCredential {
   revoked: boolean;
 }
 
-// A raw statement rather than the ORM: this runs on every uncached verification.
+// A raw prepared statement rather than the ORM (Database.read): this runs on every uncached verification.
 const LOOKUP_SQL = `
   SELECT c.secret_hash, c.expires_at, c.revoked_at,
          s.id AS secret_id, s.project_id, s.revoked_at AS secret_revoked_at
@@ -29,7 +29,7 @@ interface LookupRow {
 }
 
 export async function findCredentialByKeyId(db: Database, keyId: string): Promise<StoredCredential | null> {
-  const rows = await db.execute((manager) => manager.query<LookupRow[]>(LOOKUP_SQL, [keyId]));
+  const rows = await db.read<LookupRow>(LOOKUP_SQL, [keyId]);
   const row = rows[0];
   if (!row) return null;
   return {
