@@ -1,3 +1,4 @@
+import { createSecretKey, type KeyObject } from "node:crypto";
 import { isProjectId, isProjectRole, type ProjectRole } from "@keyturn/shared";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
 import type { AuthConfig } from "../config";
@@ -22,13 +23,15 @@ export type Authentication =
  * confusion fail), `exp` and `sub` are required, issuer and audience are checked when configured.
  */
 export class HostTokenVerifier {
-  private readonly key: Uint8Array | JWTVerifyGetKey;
+  private readonly key: KeyObject | JWTVerifyGetKey;
 
   constructor(private readonly config: AuthConfig) {
     if (config.jwksUrl) {
       this.key = createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
     } else if (config.jwtSecret) {
-      this.key = new TextEncoder().encode(config.jwtSecret);
+      // A KeyObject, not raw bytes: jose imports raw bytes into WebCrypto on every verification,
+      // but converts a KeyObject once and keeps the result.
+      this.key = createSecretKey(Buffer.from(config.jwtSecret, "utf8"));
     } else {
       throw new Error("AuthConfig needs jwtSecret or jwksUrl");
     }
