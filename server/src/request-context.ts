@@ -25,11 +25,16 @@ export function withRequestId(req: IncomingMessage, res: ServerResponse, handle:
 const INSTANCE = randomUUID().slice(0, 8);
 let issued = 0;
 
-/** The caller's `x-request-id` if it is safe, else a new one; echoed in the response. */
-export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+/** The caller's `x-request-id` if it is safe, else a new one. The caller echoes it in the response. */
+export function requestIdFor(req: IncomingMessage): string {
   const offered = req.headers["x-request-id"];
-  const requestId =
-    typeof offered === "string" && SAFE_REQUEST_ID.test(offered) ? offered : `${INSTANCE}-${(++issued).toString(36)}`;
+  return typeof offered === "string" && SAFE_REQUEST_ID.test(offered)
+    ? offered
+    : `${INSTANCE}-${(++issued).toString(36)}`;
+}
+
+function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+  const requestId = requestIdFor(req);
   res.setHeader("x-request-id", requestId);
   return requestId;
 }
