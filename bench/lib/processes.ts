@@ -1,0 +1,135 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+// bench/dist/lib → the repository root.
+export const ROOT = resolve(__dirname, "../../..");
+/** The core every server under test runs on; wrk gets the other (lib/wrk.ts). */
+export const SERVER_CORE = "0";
+
+export const JWT_SECRET = randomBytes(32).toString("base64url");
+export const PEPPER = randomBytes(32).toString("base64url");
+
+export function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const probe = createServer();
+    probe.once("error", fail);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => {
+        done(typeof address === "object" && address ? address.port : 0);
+      });
+    });
+  });
+}
+
+export class BenchProcess {
+  private output = "";
+  private exited = false;
+
+  constructor(
+    readonly name: string,
+    readonly child: ChildProcess,
+    readonly url: string,
+    private readonly cleanup: () => void = () => undefined,
+  ) {
+    child.stdout?.on("data", (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
+    child.stderr?.on("data", (chunk: Buffer) => (this.output = (this.output + chunk.toString()).slice(-20_000)));
+    child.once("exit", () => (this.exited = true));
+  }
+
+  get pid(): number {
+    if (this.child.pid === undefined) throw new Error(`${this.name} has no pid`);
+    return this.child.pid;
+  }
+
+  get logs(): string {
+    return this.output;
+  }
+
+  /** Resident set size now and at its peak, in MB (taskset execs node, so the pid is node's). */
+  memory(): { rssMb: number; peakRssMb: number } {
+    const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+    return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
+  }
+
+  async waitReady(path: string, ms = 30_000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (this.exited) throw new Error(`${this.name} exited:\n${this.output}`);
+      try {
+        const res = await fetch(`${this.url}${path}`);
+        await res.arrayBuffer();
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await sleep(50);
+    }
+    throw new Error(`${this.name} not ready within ${ms} ms:\n${this.output}`);
+  }
+
+  async stop(): Promise<void> {
+    if (!this.exited) {
+      const gone = new Promise((done) => this.child.once("exit", done));
+      this.child.kill("SIGTERM");
+      const force = setTimeout(() => this.child.kill("SIGKILL"), 10_000);
+      await gone;
+      clearTimeout(force);
+    }
+    this.cleanup();
+  }
+}
+
+function pinned(name: string, args: string[], env: Record<string, string>, port: number, cleanup?: () => void) {
+  const child = spawn("taskset", ["-c", SERVER_CORE, process.execPath, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return new BenchProcess(name, child, `http://127.0.0.1:${port}`, cleanup);
+}
+
+export async function startBare(): Promise<BenchProcess> {
+  const server = pinned("bare node:http", [join(ROOT, "bench/dist/bare-server.js")], {}, await freePort());
+  await server.waitReady("/");
+  return server;
+}
+
+/** `node server/dist/main.js` as an operator runs it (production, JSON logs at warn). */
+export async function startKeyturn(
+  name: string,
+  databaseUrl: string,
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<BenchProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), "keyturn-bench-"));
+  const server = pinned(
+    name,
+    [...nodeArgs, join(ROOT, "server/dist/main.js")],
+    {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      DATA_DIR: dataDir,
+      DATABASE_URL: databaseUrl,
+      AUTH_JWT_SECRET: JWT_SECRET,
+      SECRET_PEPPER: PEPPER,
+      LOG_LEVEL: "warn",
+      // The bench measures the paths, not the limits that would stop a flood from one address.
+      RATE_LIMIT_MUTATIONS_PER_MINUTE: "100000",
+      RATE_LIMIT_FAILED_VERIFICATIONS_PER_IP: "1000000",
+      RATE_LIMIT_FAILED_VERIFICATIONS_PER_KEY_ID: "1000000",
+      MAX_ACTIVE_SECRETS_PER_PROJECT: "1000",
+      ...env,
+    },
+    await freePort(),
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  );
+  await server.waitReady("/readyz");
+  return server;
+}

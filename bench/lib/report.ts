@@ -1,0 +1,328 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { WidgetRenderResult } from "../widget-render";
+import { median } from "./log";
+import { ROOT } from "./processes";
+import type { LoadResult } from "./wrk";
+
+export interface Measurement {
+  c50: LoadResult;
+  c1: LoadResult;
+  baselineRps: number;
+  baselineP50: number;
+  ratio: number;
+  p50Ratio: number;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  rounds: Measurement[];
+}
+
+export interface BenchResults {
+  date: string;
+  durationSeconds: number;
+  machine: { cpu: string; cores: number; kernel: string; loadBefore: string; loadAfter: string };
+  versions: Record<string, string>;
+  method: { rounds: number; seconds: number; latencySeconds: number; storedLarge: number };
+  scenarios: ScenarioResult[];
+  queries: {
+    badChecksum: { requests: number; selects: number };
+    unknownFirst: { requests: number; selects: number };
+    unknownWarm: { requests: number; selects: number };
+    distinctUnknown: number;
+  };
+  cacheMemory: { entries: number; bytesPerEntry: number };
+  mutations: { results: Record<string, LoadResult>; credentials: number; duplicateKeyIds: number };
+  memory: { idleRssMb: number; loadedRssMb: number };
+  startupMs: number[];
+  widget: WidgetRenderResult;
+  profile: { samples: number; busyShare: number; top: Array<{ name: string; share: number }> };
+}
+
+interface Figure {
+  figure: string;
+  goal: string;
+  value: string;
+  pass: boolean;
+  raw: string;
+  /** For the chart: a ratio and its goal (higher is better). */
+  chart?: { value: number; goal: number };
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
+
+function scenarioFigures(results: BenchResults): Figure[] {
+  const byId = new Map(results.scenarios.map((s) => [s.id, s]));
+  const get = (id: string) => {
+    const s = byId.get(id);
+    if (!s) throw new Error(`no scenario ${id}`);
+    return s;
+  };
+  const ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.ratio));
+  const p50Ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.p50Ratio));
+  const p50 = (s: ScenarioResult) => median(s.rounds.map((r) => r.c1.p50));
+  const raw = (s: ScenarioResult) =>
+    s.rounds.map((r) => `${Math.round(r.c50.rps)}/${Math.round(r.baselineRps)} (${fmt(r.ratio)})`).join(", ");
+  const rawP50 = (s: ScenarioResult) => s.rounds.map((r) => `${ms(r.c1.p50)} vs ${ms(r.baselineP50)}`).join(", ");
+
+  const figures: Figure[] = [];
+  const throughput = (id: string, name: string, goal: number) => {
+    const s = get(id);
+    const value = ratio(s);
+    figures.push({
+      figure: `${name}: throughput at c = 50`,
+      goal: `≥ ${fmt(goal)}× bare`,
+      value: `${fmt(value)}×`,
+      pass: value >= goal,
+      raw: `req/s vs bare: ${raw(s)}`,
+      chart: { value, goal },
+    });
+  };
+  const latencyRatio = (id: string, name: string, goal: number) => {
+    const s = get(id);
+    const value = p50Ratio(s);
+    figures.push({
+      figure: `${name}: p50 at c = 1`,
+      goal: `≤ ${fmt(goal, 1)}× bare`,
+      value: `${fmt(value)}× (${ms(p50(s))})`,
+      pass: value <= goal,
+      raw: rawP50(s),
+    });
+  };
+  throughput("basic-cached", "Cached verification, Basic-auth route", 0.7);
+  latencyRatio("basic-cached", "Cached verification, Basic-auth route", 2);
+  throughput("verify-cached", "Cached verification, POST /v1/verify", 0.6);
+  latencyRatio("verify-cached", "Cached verification, POST /v1/verify", 2);
+  throughput("basic-uncached", "Uncached verification (MariaDB lookup)", 0.3);
+  {
+    const s = get("basic-uncached");
+    figures.push({
+      figure: "Uncached verification: p50 at c = 1",
+      goal: "≤ 0.5 ms",
+      value: ms(p50(s)),
+      pass: p50(s) <= 0.5,
+      raw: rawP50(s),
+    });
+  }
+  const positive = ratio(get("basic-cached"));
+  for (const [id, name] of [
+    ["bad-checksum", "Refusal, bad checksum"],
+    ["unknown-key", "Refusal, unknown Key ID (negative cache)"],
+    ["wrong-secret", "Refusal, wrong secret"],
+  ] as const) {
+    const s = get(id);
+    const value = ratio(s);
+    // "No slower than the positive path", within the noise of one figure (5 %).
+    figures.push({
+      figure: `${name}: throughput at c = 50`,
+      goal: `≥ positive path (${fmt(positive)}×)`,
+      value: `${fmt(value)}×`,
+      pass: value >= positive * 0.95,
+      raw: `req/s vs bare: ${raw(s)}`,
+      chart: { value, goal: positive },
+    });
+  }
+  for (const [large, small, name] of [
+    ["basic-cached-1m", "basic-cached", "cached"],
+    ["basic-uncached-1m", "basic-uncached", "uncached"],
+  ] as const) {
+    const value = ratio(get(large)) / ratio(get(small));
+    figures.push({
+      figure: `Scale, ${name}: ${results.method.storedLarge.toLocaleString("en")} stored credentials vs 1 k`,
+      goal: "≥ 0.85×",
+      value: `${fmt(value)}×`,
+      pass: value >= 0.85,
+      raw: `${fmt(ratio(get(large)))}× vs ${fmt(ratio(get(small)))}× bare`,
+      chart: { value, goal: 0.85 },
+    });
+  }
+  return figures;
+}
+
+function otherFigures(results: BenchResults): Figure[] {
+  const { queries, cacheMemory, mutations, memory, startupMs, widget } = results;
+  const figures: Figure[] = [
+    {
+      figure: "Bad checksum: database queries",
+      goal: "0",
+      value: String(queries.badChecksum.selects),
+      pass: queries.badChecksum.selects === 0,
+      raw: `${queries.badChecksum.requests} requests, MariaDB Com_select +${queries.badChecksum.selects}`,
+    },
+    {
+      figure: `Unknown Key IDs (${queries.distinctUnknown} distinct), warm negative cache: database queries`,
+      goal: "0",
+      value: String(queries.unknownWarm.selects),
+      pass: queries.unknownWarm.selects === 0,
+      raw: `first pass ${queries.unknownFirst.requests} requests → ${queries.unknownFirst.selects} SELECTs; then ${queries.unknownWarm.requests} requests → ${queries.unknownWarm.selects}`,
+    },
+    {
+      figure: "Cache memory per entry",
+      goal: "≤ 300 B",
+      value: `${Math.round(cacheMemory.bytesPerEntry)} B`,
+      pass: cacheMemory.bytesPerEntry <= 300,
+      raw: `${cacheMemory.entries.toLocaleString("en")} entries, heap growth incl. Key ID strings`,
+    },
+  ];
+  for (const name of ["createSecret", "rotateSecret"]) {
+    for (const [connections, goal] of [
+      [50, 50],
+      [10, 25],
+    ] as const) {
+      const r = mutations.results[`${name} c${connections}`];
+      if (!r) continue;
+      const errors = r.counters.errors ?? NaN;
+      figures.push({
+        figure: `${name} through GraphQL, ${connections} concurrent admins`,
+        goal: `p99 ≤ ${goal} ms, ≥ 500/s, 0 errors`,
+        value: `p99 ${ms(r.p99)}, ${Math.round(r.rps)}/s, ${errors} errors`,
+        pass: r.p99 <= goal && r.rps >= 500 && errors === 0,
+        raw: `p50 ${ms(r.p50)}, max ${ms(r.max)}, ${r.requests} requests`,
+      });
+    }
+  }
+  figures.push(
+    {
+      figure: "Duplicate Key IDs after the mutation runs",
+      goal: "0",
+      value: String(mutations.duplicateKeyIds),
+      pass: mutations.duplicateKeyIds === 0,
+      raw: `${mutations.credentials.toLocaleString("en")} credentials`,
+    },
+    {
+      figure: "Server RSS, idle",
+      goal: "≤ 150 MB",
+      value: `${Math.round(memory.idleRssMb)} MB`,
+      pass: memory.idleRssMb <= 150,
+      raw: "after start-up and migrations",
+    },
+    {
+      figure: "Server RSS, peak under verification load",
+      goal: "≤ 300 MB",
+      value: `${Math.round(memory.loadedRssMb)} MB`,
+      pass: memory.loadedRssMb <= 300,
+      raw: "VmHWM of the cached servers after every round",
+    },
+    {
+      figure: "`npm start` to ready (built)",
+      goal: "≤ 3 s",
+      value: `${(median(startupMs) / 1000).toFixed(2)} s`,
+      pass: median(startupMs) <= 3000,
+      raw: startupMs.map((t) => `${Math.round(t)} ms`).join(", "),
+    },
+    {
+      figure: `Widget: first render of ${widget.secrets} secrets after data arrives (Chromium)`,
+      goal: "≤ 100 ms",
+      value: ms(widget.medianMs),
+      pass: widget.medianMs <= 100,
+      raw: `median of ${widget.runs}; p90 ${ms(widget.p90Ms)}, max ${ms(widget.maxMs)}`,
+    },
+    {
+      figure: "Widget bundle (gzip)",
+      goal: "tracked (budget 25 kB)",
+      value: `${((widget.bundle.jsGzipBytes + widget.bundle.cssGzipBytes) / 1024).toFixed(1)} kB`,
+      pass: widget.bundle.jsGzipBytes + widget.bundle.cssGzipBytes <= 25 * 1024,
+      raw: `JS ${(widget.bundle.jsGzipBytes / 1024).toFixed(1)} kB, CSS ${(widget.bundle.cssGzipBytes / 1024).toFixed(1)} kB gzip`,
+    },
+  );
+  return figures;
+}
+
+/** Horizontal bars, one per ratio figure, with the goal as a tick. No dependencies: plain SVG. */
+function chart(figures: Figure[]): string {
+  const rows = figures.filter((f) => f.chart);
+  const width = 760;
+  const left = 330;
+  const scale = (width - left - 60) / 1.2;
+  const rowHeight = 28;
+  const height = rows.length * rowHeight + 50;
+  const bars = rows
+    .map((f, i) => {
+      const y = 30 + i * rowHeight;
+      const { value, goal } = f.chart ?? { value: 0, goal: 0 };
+      const colour = f.pass ? "#2f855a" : "#c53030";
+      const label = f.figure.replace(/: throughput at c = 50$/, "");
+      return [
+        `<text x="${left - 8}" y="${y + 14}" text-anchor="end">${escapeXml(label)}</text>`,
+        `<rect x="${left}" y="${y + 2}" width="${Math.max(1, Math.min(1.2, value) * scale).toFixed(1)}" height="16" fill="${colour}"/>`,
+        `<line x1="${(left + goal * scale).toFixed(1)}" x2="${(left + goal * scale).toFixed(1)}" y1="${y}" y2="${y + 20}" stroke="#1a202c" stroke-width="2"/>`,
+        `<text x="${(left + Math.min(1.2, value) * scale + 6).toFixed(1)}" y="${y + 14}">${value.toFixed(2)}</text>`,
+      ].join("");
+    })
+    .join("\n");
+  const axis = [0, 0.25, 0.5, 0.75, 1]
+    .map((t) => {
+      const x = (left + t * scale).toFixed(1);
+      return `<line x1="${x}" x2="${x}" y1="24" y2="${height - 20}" stroke="#e2e8f0"/><text x="${x}" y="${height - 6}" text-anchor="middle">${t}</text>`;
+    })
+    .join("");
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif" font-size="12" fill="#1a202c">
+<rect width="100%" height="100%" fill="#ffffff"/>
+<text x="${left}" y="16" font-weight="600">Median ratio (× bare node:http, or 1 M ÷ 1 k); tick = goal</text>
+${axis}
+${bars}
+</svg>
+`;
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+function table(figures: Figure[]): string {
+  const lines = ["| Figure | Goal | Measured | | Raw numbers |", "| --- | --- | --- | --- | --- |"];
+  for (const f of figures) {
+    lines.push(`| ${f.figure} | ${f.goal} | **${f.value}** | ${f.pass ? "✅" : "❌"} | ${f.raw} |`);
+  }
+  return lines.join("\n");
+}
+
+export function writeReport(results: BenchResults): void {
+  const figures = [...scenarioFigures(results), ...otherFigures(results)];
+  mkdirSync(join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  writeFileSync(join(ROOT, "docs/performance-chart.svg"), chart(figures));
+  const notesFile = join(ROOT, "bench/notes.md");
+  const notes = existsSync(notesFile) ? readFileSync(notesFile, "utf8").trim() : "";
+  const { machine, versions, method } = results;
+  const profileRows = results.profile.top.map((t) => `| ${(t.share * 100).toFixed(1)} % | \`${t.name}\` |`).join("\n");
+  const markdown = `# Performance
+
+<!-- Generated by \`npm run bench\` (bench/run.ts) from bench/results/latest.json; the prose comes from bench/notes.md. -->
+
+Measured ${results.date.slice(0, 16).replace("T", " ")} UTC in ${Math.round(results.durationSeconds / 60)} min on ${machine.cores} × ${machine.cpu} (Linux ${machine.kernel}), load average ${machine.loadBefore} before and ${machine.loadAfter} after.
+Every server under test ran on core 0 (\`taskset -c 0\`), wrk on core 1; MariaDB unpinned. Throughput at 50 connections for ${method.seconds} s and latency at 1 connection for ${method.latencySeconds} s, after a 1 s warm-up, in ${method.rounds} interleaved rounds: each run sits between two runs of a bare \`node:http\` server answering 200, and its ratio is to their mean. The figure is the median ratio over the rounds; the raw column lists every round (req/s vs the baseline's).
+
+${passSummary(figures)}
+
+![Ratios against their goals](performance-chart.svg)
+
+${table(figures)}
+
+Versions: ${Object.entries(versions)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}.
+
+## Where the cached path spends its time
+
+A CPU profile (\`node --cpu-prof\`) of the server serving the cached Basic-auth route at 50 connections for 5 s: ${results.profile.samples.toLocaleString("en")} samples, ${(results.profile.busyShare * 100).toFixed(0)} % of them busy. Self time by function, as a share of the busy samples:
+
+| Self time | Function |
+| --- | --- |
+${profileRows}
+
+${notes}
+`;
+  writeFileSync(join(ROOT, "docs/performance.md"), markdown);
+}
+
+function passSummary(figures: Figure[]): string {
+  const failed = figures.filter((f) => !f.pass);
+  return failed.length === 0
+    ? `All ${figures.length} figures meet their goals.`
+    : `${figures.length - failed.length} of ${figures.length} figures meet their goals; not met: ${failed.map((f) => f.figure).join("; ")}.`;
+}

@@ -1,0 +1,439 @@
+// `npm run bench`: every performance figure of docs/performance.md, measured on this machine as a
+// ratio to a bare node:http server in the same run (see bench/README.md for the method).
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpus, loadavg, release, tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { promisify } from "node:util";
+import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
+import { log } from "./lib/log";
+import { roundRobinScript, type PreparedRequest } from "./lib/lua";
+import { addFillerCredentials, databaseUrl, dropDatabase, queryOne, recreateDatabase, selectCount } from "./lib/mysql";
+import { freePort, ROOT, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
+import { writeReport, type BenchResults, type Measurement, type ScenarioResult } from "./lib/report";
+import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
+import { wrk, type LoadResult } from "./lib/wrk";
+import { measureWidgetRender } from "./widget-render";
+
+const run = promisify(execFile);
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const LATENCY_SECONDS = 2;
+const FILLER = Number(process.env.BENCH_CREDENTIALS ?? 1_000_000);
+const SAMPLE_SMALL = 1_000;
+const SAMPLE_LARGE = 5_000;
+
+interface Target {
+  id: string;
+  title: string;
+  server: BenchProcess;
+  script: string;
+  /** Whether every answer must be 2xx (positive paths) or none (refusals). */
+  expect: "ok" | "refused";
+}
+
+/** Warm-up, then throughput at c = 50 and latency at c = 1. */
+async function measure(url: string, script: string): Promise<{ c50: LoadResult; c1: LoadResult }> {
+  await wrk({ url, connections: 50, seconds: 1, script });
+  const c50 = await wrk({ url, connections: 50, seconds: SECONDS, script });
+  const c1 = await wrk({ url, connections: 1, seconds: LATENCY_SECONDS, script });
+  return { c50, c1 };
+}
+
+function checkAnswers(target: Target, result: LoadResult): void {
+  const bad = target.expect === "ok" ? result.non2xx : result.requests - result.non2xx;
+  if (bad > 0 || result.socketErrors > 0) {
+    throw new Error(
+      `${target.id}: ${bad} answers were not ${target.expect}, ${result.socketErrors} socket errors\n${target.server.logs}`,
+    );
+  }
+}
+
+/** wrk comes from Debian; install it on first use where we may (CI machines run as root). */
+async function ensureWrk(): Promise<void> {
+  try {
+    await run("which", ["wrk"]);
+  } catch {
+    log("wrk is missing: apt-get install -y wrk");
+    try {
+      await run("apt-get", ["install", "-y", "-q", "wrk"]);
+    } catch {
+      throw new Error("wrk is not installed and could not be installed: run `apt-get install -y wrk` (Debian).");
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  await ensureWrk();
+  const started = new Date();
+  const machine = {
+    cpu: cpus()[0]?.model ?? "unknown",
+    cores: cpus().length,
+    kernel: release(),
+    loadBefore: loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" "),
+    loadAfter: "",
+  };
+  log(`${machine.cores} cores (${machine.cpu}), load ${machine.loadBefore}; ${ROUNDS} rounds of ${SECONDS} s runs`);
+
+  const databases = ["keyturn_bench_1k", "keyturn_bench_1m", "keyturn_bench_mutations"] as const;
+  const processes: BenchProcess[] = [];
+  const keep = <T extends BenchProcess>(p: T) => (processes.push(p), p);
+  try {
+    for (const name of databases) await recreateDatabase(name);
+
+    // ---- Data: real secrets through GraphQL, and filler rows for the 1 M table.
+    log("starting Keyturn on the 1 k database (migrations run at start)");
+    const idle = { rssMb: 0 };
+    const cached1k = keep(await startKeyturn("cached, 1 k", databaseUrl("keyturn_bench_1k")));
+    await sleep(1_000);
+    idle.rssMb = cached1k.memory().rssMb;
+    const projects = Array.from({ length: 10 }, (_, i) => `bench-project-${i}`);
+    const small = await createSecrets(cached1k.url, projects, SAMPLE_SMALL);
+    log(`created ${small.length} secrets through GraphQL`);
+
+    const cached1m = keep(await startKeyturn("cached, 1 M", databaseUrl("keyturn_bench_1m")));
+    const large = await createSecrets(cached1m.url, projects, SAMPLE_LARGE);
+    log(
+      `created ${large.length} secrets through GraphQL on the large database; adding ${FILLER - SAMPLE_LARGE} filler rows`,
+    );
+    await addFillerCredentials("keyturn_bench_1m", FILLER - SAMPLE_LARGE, (done) =>
+      log(`  ${done.toLocaleString("en")} filler credentials`),
+    );
+    const stored = await queryOne<{ n: number | string }>("SELECT COUNT(*) AS n FROM credential", "keyturn_bench_1m");
+    log(`large database holds ${Number(stored.n).toLocaleString("en")} credentials`);
+
+    // Cold cache: room for one entry, so every lookup of a rotating set of Key IDs reaches MariaDB.
+    const cold = { VERIFY_CACHE_MAX_ENTRIES: "1" };
+    const uncached1k = keep(await startKeyturn("uncached, 1 k", databaseUrl("keyturn_bench_1k"), cold));
+    const uncached1m = keep(await startKeyturn("uncached, 1 M", databaseUrl("keyturn_bench_1m"), cold));
+    const bare = keep(await startBare());
+
+    const targets: Target[] = [
+      {
+        id: "basic-cached",
+        title: "Basic-auth route, cached (1 k)",
+        server: cached1k,
+        script: roundRobinScript(basicRequests(small)),
+        expect: "ok",
+      },
+      {
+        id: "verify-cached",
+        title: "POST /v1/verify, cached (1 k)",
+        server: cached1k,
+        script: roundRobinScript(verifyRequests(small)),
+        expect: "ok",
+      },
+      {
+        id: "basic-uncached",
+        title: "Basic-auth route, uncached (1 k rows)",
+        server: uncached1k,
+        script: roundRobinScript(basicRequests(small)),
+        expect: "ok",
+      },
+      {
+        id: "basic-cached-1m",
+        title: "Basic-auth route, cached (1 M rows)",
+        server: cached1m,
+        script: roundRobinScript(basicRequests(large)),
+        expect: "ok",
+      },
+      {
+        id: "basic-uncached-1m",
+        title: "Basic-auth route, uncached (1 M rows)",
+        server: uncached1m,
+        script: roundRobinScript(basicRequests(large)),
+        expect: "ok",
+      },
+      {
+        id: "bad-checksum",
+        title: "Refusal: bad checksum",
+        server: cached1k,
+        script: roundRobinScript(basicRequests(badChecksum(small))),
+        expect: "refused",
+      },
+      {
+        id: "unknown-key",
+        title: "Refusal: unknown Key ID",
+        server: cached1k,
+        script: roundRobinScript(basicRequests(unknownKeyIds(SAMPLE_SMALL))),
+        expect: "refused",
+      },
+      {
+        id: "wrong-secret",
+        title: "Refusal: wrong secret",
+        server: cached1k,
+        script: roundRobinScript(basicRequests(wrongSecrets(small))),
+        expect: "refused",
+      },
+    ];
+
+    // ---- Interleaved rounds: B S1 B S2 … Sn B, each S against the mean of its neighbouring Bs.
+    const baselineScript = roundRobinScript(basicRequests(small.slice(0, 10)));
+    const scenarios = new Map<string, ScenarioResult>(
+      targets.map((t) => [t.id, { id: t.id, title: t.title, rounds: [] }]),
+    );
+    for (let round = 1; round <= ROUNDS; round++) {
+      log(`round ${round}/${ROUNDS}: baseline`);
+      let before = await measure(bare.url, baselineScript);
+      for (const target of targets) {
+        log(`round ${round}/${ROUNDS}: ${target.title}`);
+        const result = await measure(target.server.url, target.script);
+        checkAnswers(target, result.c50);
+        checkAnswers(target, result.c1);
+        const after = await measure(bare.url, baselineScript);
+        const baselineRps = (before.c50.rps + after.c50.rps) / 2;
+        const baselineP50 = (before.c1.p50 + after.c1.p50) / 2;
+        const measurement: Measurement = {
+          c50: result.c50,
+          c1: result.c1,
+          baselineRps,
+          baselineP50,
+          ratio: result.c50.rps / baselineRps,
+          p50Ratio: result.c1.p50 / baselineP50,
+        };
+        scenarios.get(target.id)?.rounds.push(measurement);
+        log(
+          `  ${Math.round(result.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare (${Math.round(baselineRps)}); ` +
+            `c1 p50 ${result.c1.p50.toFixed(3)} ms = ${measurement.p50Ratio.toFixed(2)}× bare`,
+        );
+        before = after;
+      }
+    }
+    const loadedRssMb = Math.max(cached1k.memory().peakRssMb, cached1m.memory().peakRssMb);
+
+    // ---- Database queries on the refusal paths, counted by MariaDB.
+    log("counting database queries on the refusal paths");
+    const queries = await countQueries(cached1k, small);
+
+    // ---- Cache memory per entry, in its own process.
+    log("measuring cache memory per entry (100,000 entries)");
+    const { stdout: cacheJson } = await run(process.execPath, [
+      "--expose-gc",
+      join(ROOT, "bench/dist/cache-memory.js"),
+      "100000",
+    ]);
+    const cacheMemory = JSON.parse(cacheJson) as { entries: number; bytesPerEntry: number };
+
+    // ---- Mutations through GraphQL on MariaDB.
+    log("mutations: createSecret and rotateSecret through GraphQL");
+    const mutationServer = keep(await startKeyturn("mutations", databaseUrl("keyturn_bench_mutations")));
+    const mutations = await benchMutations(mutationServer);
+
+    // ---- CPU profile of the cached path under load.
+    log("profiling the cached Basic-auth path under load");
+    const profile = await profileCachedPath(small);
+
+    // ---- Start-up of `npm start`, once built.
+    log("timing npm start to ready (3 times)");
+    const startupMs = await timeNpmStart();
+
+    // ---- Widget render in Chromium.
+    log("widget: first render of 50 secrets in headless Chromium");
+    const widget = await measureWidgetRender({ log: (line) => log(`  ${line}`) });
+
+    machine.loadAfter = loadavg()
+      .map((n) => n.toFixed(2))
+      .join(" ");
+    const results: BenchResults = {
+      date: started.toISOString(),
+      durationSeconds: Math.round((Date.now() - started.getTime()) / 1000),
+      machine,
+      versions: await versions(),
+      method: { rounds: ROUNDS, seconds: SECONDS, latencySeconds: LATENCY_SECONDS, storedLarge: Number(stored.n) },
+      scenarios: [...scenarios.values()],
+      queries,
+      cacheMemory,
+      mutations,
+      memory: { idleRssMb: idle.rssMb, loadedRssMb },
+      startupMs,
+      widget,
+      profile,
+    };
+    writeReport(results);
+    log("wrote docs/performance.md, docs/performance-chart.svg and bench/results/latest.json");
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()));
+    for (const name of databases) await dropDatabase(name);
+  }
+}
+
+/** MariaDB's Com_select across a run of each refusal scenario (the other servers are idle). */
+async function countQueries(server: BenchProcess, small: Credential[]) {
+  const count = async (requests: PreparedRequest[]) => {
+    const before = await selectCount();
+    const result = await wrk({ url: server.url, connections: 50, seconds: 2, script: roundRobinScript(requests) });
+    return { requests: result.requests, selects: (await selectCount()) - before };
+  };
+  const badChecksumRun = await count(basicRequests(badChecksum(small)));
+  // A fresh set of unknown Key IDs: the first pass looks each up once, then the negative cache answers.
+  const unknown = basicRequests(unknownKeyIds(SAMPLE_SMALL));
+  const unknownFirst = await count(unknown);
+  const unknownWarm = await count(unknown);
+  return { badChecksum: badChecksumRun, unknownFirst, unknownWarm, distinctUnknown: SAMPLE_SMALL };
+}
+
+async function benchMutations(server: BenchProcess) {
+  const projects = Array.from({ length: 200 }, (_, i) => `mutation-project-${i}`);
+  const tokens = await Promise.all(projects.map((p, i) => adminToken([p], `admin-${i}@example.com`)));
+  const graphqlRequest = (query: string, variables: unknown, token: string): PreparedRequest => ({
+    method: "POST",
+    path: "/graphql",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${token}` },
+    body: JSON.stringify({ query, variables }),
+  });
+  const creates = roundRobinScript(
+    projects.map((projectId, i) => graphqlRequest(CREATE_SECRET, { input: { projectId } }, tokens[i] ?? "")),
+    { countErrorsIn: '"errors"' },
+  );
+  // One secret per project to rotate, each by its own admin.
+  const secrets = await Promise.all(
+    projects.map(async (projectId, i) => (await createSecrets(server.url, [projectId], 1, 1))[0]?.secretId ?? `${i}`),
+  );
+  const rotations = roundRobinScript(
+    secrets.map((id, i) => graphqlRequest(ROTATE_SECRET, { input: { id, gracePeriodSeconds: 0 } }, tokens[i] ?? "")),
+    { countErrorsIn: '"errors"' },
+  );
+  const results: Record<string, LoadResult> = {};
+  for (const [name, script] of [
+    ["createSecret", creates],
+    ["rotateSecret", rotations],
+  ] as const) {
+    await wrk({ url: server.url, connections: 10, seconds: 1, script });
+    for (const connections of [10, 50]) {
+      const result = await wrk({ url: server.url, connections, seconds: 5, script });
+      results[`${name} c${connections}`] = result;
+      log(
+        `  ${name} at c${connections}: ${Math.round(result.rps)}/s, p99 ${result.p99.toFixed(1)} ms, ` +
+          `${result.counters.errors ?? "?"} errors`,
+      );
+    }
+  }
+  // COUNT(*) comes back from mysql2 as a string (BIGINT).
+  const keys = await queryOne<{ total: number | string; distinctKeys: number | string }>(
+    "SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential",
+    "keyturn_bench_mutations",
+  );
+  return { results, credentials: Number(keys.total), duplicateKeyIds: Number(keys.total) - Number(keys.distinctKeys) };
+}
+
+async function profileCachedPath(small: Credential[]) {
+  const dir = mkdtempSync(join(tmpdir(), "keyturn-profile-"));
+  try {
+    const server = await startKeyturn("profiled", databaseUrl("keyturn_bench_1k"), {}, [
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+    ]);
+    const script = roundRobinScript(basicRequests(small));
+    try {
+      await wrk({ url: server.url, connections: 50, seconds: 1, script });
+      await wrk({ url: server.url, connections: 50, seconds: 5, script });
+    } finally {
+      await server.stop();
+    }
+    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    if (!file) throw new Error("no CPU profile was written");
+    return summariseProfile(JSON.parse(readFileSync(join(dir, file), "utf8")) as CpuProfile);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+interface CpuProfile {
+  nodes: Array<{ id: number; hitCount: number; callFrame: { functionName: string; url: string; lineNumber: number } }>;
+  startTime: number;
+  endTime: number;
+}
+
+/** Self time by function, as a share of the samples taken while the process was busy. */
+function summariseProfile(profile: CpuProfile) {
+  const byFunction = new Map<string, number>();
+  let total = 0;
+  let idle = 0;
+  for (const node of profile.nodes) {
+    const { functionName, url, lineNumber } = node.callFrame;
+    if (functionName === "(idle)" || functionName === "(program)") idle += node.hitCount;
+    total += node.hitCount;
+    const where = url ? `${url.replace(/^file:\/\//, "").replace(`${ROOT}/`, "")}:${lineNumber + 1}` : "";
+    const key = `${functionName || "(anonymous)"} ${where}`.trim();
+    byFunction.set(key, (byFunction.get(key) ?? 0) + node.hitCount);
+  }
+  const busy = total - idle;
+  const top = [...byFunction.entries()]
+    .filter(([name]) => !name.startsWith("(idle)") && !name.startsWith("(program)"))
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 20)
+    .map(([name, hits]) => ({ name, share: hits / busy }));
+  return { samples: total, busyShare: busy / total, top };
+}
+
+async function timeNpmStart(): Promise<number[]> {
+  const times: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const dataDir = mkdtempSync(join(tmpdir(), "keyturn-start-"));
+    const port = await freePort();
+    const started = performance.now();
+    const child = spawn("npm", ["start", "--silent"], {
+      cwd: ROOT,
+      env: { ...process.env, PORT: String(port), DATA_DIR: dataDir, LOG_LEVEL: "warn", DATABASE_URL: "" },
+      stdio: "ignore",
+      detached: true,
+    });
+    try {
+      for (;;) {
+        if (child.exitCode !== null) throw new Error("npm start exited");
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+          await res.arrayBuffer();
+          if (res.ok) break;
+        } catch {
+          // not yet
+        }
+        await sleep(20);
+      }
+      times.push(performance.now() - started);
+    } finally {
+      if (child.pid) process.kill(-child.pid, "SIGTERM");
+      await new Promise((done) => child.once("exit", done));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }
+  return times;
+}
+
+async function versions(): Promise<Record<string, string>> {
+  const pkg = (name: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string })
+        .version;
+    } catch {
+      return "?";
+    }
+  };
+  // wrk --version exits 1 after printing its version.
+  const { stdout: wrkVersion } = await run("wrk", ["--version"]).catch((e: unknown) => ({
+    stdout: (e as { stdout?: string }).stdout ?? "",
+  }));
+  const mariadb = await queryOne<{ v: string }>("SELECT VERSION() AS v");
+  const flush = await queryOne<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'innodb_flush_log_at_trx_commit'");
+  return {
+    node: process.version,
+    wrk: /wrk (\S+)/.exec(wrkVersion)?.[1] ?? "?",
+    mariadb: mariadb.v,
+    innodb_flush_log_at_trx_commit: flush.Value,
+    "@apollo/server": pkg("@apollo/server"),
+    express: pkg("express"),
+    mysql2: pkg("mysql2"),
+    typeorm: pkg("typeorm"),
+    "lru-cache": pkg("lru-cache"),
+    chromium: "",
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
