@@ -184,6 +184,37 @@ describe("ApiSecretSection: the list", () => {
     }
   });
 
+  it("leaves the rows alone when a dialog opens or the list is polled, and a tick updates only their times", async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    // Every relative time a row renders goes through this; it is not called unless a time re-renders.
+    const formatted = jest.spyOn(Intl.RelativeTimeFormat.prototype, "format");
+    try {
+      const fake = new FakeKeyturn();
+      fake.addSecret({ name: "Reporting", lastUsedAt: new Date(Date.now() - 50 * 1000).toISOString() });
+      fake.addSecret({ name: "Billing" });
+      const { user } = renderSection(fake);
+      const row = await findRow("Reporting");
+      await findRow("Billing");
+      formatted.mockClear();
+
+      await user.click(within(row).getByRole("button", { name: "Rotate Reporting" }));
+      expect(screen.getByRole("alertdialog", { name: "Rotate “Reporting”?" })).toBeTruthy();
+      expect(formatted).not.toHaveBeenCalled();
+
+      // The clock ticks as the list is polled again, with nothing changed on the server.
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(30_000);
+      });
+      expect(fake.count("ApiSecrets")).toBe(2);
+      expect(within(row).getByText("Last used 1 minute ago")).toBeTruthy();
+      // Reporting's two times and Billing's one, once each.
+      expect(formatted).toHaveBeenCalledTimes(3);
+    } finally {
+      formatted.mockRestore();
+      jest.useRealTimers();
+    }
+  });
+
   it("fetches the list again every 30 seconds, so a first use elsewhere shows up without a reload", async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {

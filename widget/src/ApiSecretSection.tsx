@@ -1,6 +1,6 @@
 import type { ApolloClient } from "@apollo/client";
 import { ApolloProvider } from "@apollo/client/react";
-import { useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
+import { useCallback, useEffect, useId, useMemo, useReducer, useRef, useState } from "react";
 import { flushSync } from "react-dom";
 import { themeAttributes, type Appearance } from "./appearance";
 import { Button } from "./Button";
@@ -10,13 +10,13 @@ import { CreateSecretDialog } from "./CreateSecretDialog";
 import type { EnvFileOptions } from "./env-file";
 import { describeError } from "./errors";
 import { KeyIcon, PlusIcon } from "./icons";
-import { resolveMessages, type Localization } from "./localization";
+import { prepareFormatters, resolveMessages, type Localization } from "./localization";
 import { RevokeSecretDialog } from "./RevokeSecretDialog";
 import { RotateSecretDialog } from "./RotateSecretDialog";
 import { SecretRevealDialog } from "./SecretRevealDialog";
 import { SecretRow } from "./SecretRow";
 import { useApiSecrets, type ApiSecretItem, type RevealedCredentials } from "./use-api-secrets";
-import { useNow } from "./use-now";
+import { NowContext, useNow } from "./use-now";
 
 /** What happened, for the host's own analytics or toasts. Never carries a secret. */
 export interface SecretChange {
@@ -98,7 +98,7 @@ type OpenDialog =
   | { kind: "reveal"; reason: "created" | "rotated"; name: string; credentials: RevealedCredentials };
 
 function Section({ projectId, appearance, envFile, exampleRequestUrl, className, onChange }: SectionOptions) {
-  const { messages } = useWidget();
+  const { messages, locale } = useWidget();
   const now = useNow();
   const { secrets, canManage, loading, error, retry, create, rotate, revoke } = useApiSecrets(projectId);
   // The revealed credentials live only here, and only until the reveal dialog is confirmed closed.
@@ -120,6 +120,23 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
       window.removeEventListener("pagehide", endReveal);
     };
   }, []);
+  // Building the locale's date formatters is slow the first time (Intl loads the locale's data): do
+  // it while the page idles, waiting for the list, rather than when the rows are waiting to render.
+  useEffect(() => {
+    const prepare = () => {
+      prepareFormatters(locale);
+    };
+    if (typeof requestIdleCallback !== "function") {
+      const timer = setTimeout(prepare);
+      return () => {
+        clearTimeout(timer);
+      };
+    }
+    const idle = requestIdleCallback(prepare, { timeout: 1000 });
+    return () => {
+      cancelIdleCallback(idle);
+    };
+  }, [locale]);
   const revealClosed = useRef(false);
   useEffect(() => {
     if (!revealClosed.current) return;
@@ -131,10 +148,23 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
   const createButton = useRef<HTMLButtonElement>(null);
   const returnFocus = () => (flowStart.current?.isConnected ? flowStart.current : createButton.current);
 
-  function open(next: OpenDialog, trigger: HTMLElement | null) {
+  const open = useCallback((next: OpenDialog, trigger: HTMLElement | null) => {
     flowStart.current = trigger;
     setDialog(next);
-  }
+  }, []);
+  // The same functions on every render, so the memoised rows re-render only when their secret changes.
+  const openRotate = useCallback(
+    (secret: ApiSecretItem, trigger: HTMLElement) => {
+      open({ kind: "rotate", secret }, trigger);
+    },
+    [open],
+  );
+  const openRevoke = useCallback(
+    (secret: ApiSecretItem, trigger: HTMLElement) => {
+      open({ kind: "revoke", secret }, trigger);
+    },
+    [open],
+  );
 
   const state = loading ? "loading" : error ? "error" : secrets?.length ? "ready" : "empty";
   const createTrigger = canManage && (
@@ -213,22 +243,19 @@ function Section({ projectId, appearance, envFile, exampleRequestUrl, className,
       )}
 
       {state === "ready" && secrets && (
-        <ul className="kt-list">
-          {secrets.map((secret) => (
-            <SecretRow
-              key={secret.id}
-              secret={secret}
-              now={now}
-              canManage={canManage}
-              onRotate={(trigger) => {
-                open({ kind: "rotate", secret }, trigger);
-              }}
-              onRevoke={(trigger) => {
-                open({ kind: "revoke", secret }, trigger);
-              }}
-            />
-          ))}
-        </ul>
+        <NowContext.Provider value={now}>
+          <ul className="kt-list">
+            {secrets.map((secret) => (
+              <SecretRow
+                key={secret.id}
+                secret={secret}
+                canManage={canManage}
+                onRotate={openRotate}
+                onRevoke={openRevoke}
+              />
+            ))}
+          </ul>
+        </NowContext.Provider>
       )}
 
       {dialog?.kind === "create" && (

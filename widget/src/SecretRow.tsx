@@ -1,40 +1,60 @@
+import { memo } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
 import { RotateIcon, WarningIcon } from "./icons";
 import { formatDateTime, formatRelative } from "./localization";
 import type { ApiSecretItem } from "./use-api-secrets";
+import { useSectionNow } from "./use-now";
 
 export interface SecretRowProps {
   secret: ApiSecretItem;
-  now: Date;
   canManage: boolean;
-  onRotate: (trigger: HTMLElement) => void;
-  onRevoke: (trigger: HTMLElement) => void;
+  /** Stable callbacks (the row is memoised): they receive the row's secret and the clicked button. */
+  onRotate: (secret: ApiSecretItem, trigger: HTMLElement) => void;
+  onRevoke: (secret: ApiSecretItem, trigger: HTMLElement) => void;
 }
 
 /** A past moment as relative time. The page's clock ticks every 30 s, so a fresh server time can be a
  * little ahead of it: that reads as "now", never "in 2 seconds". */
-function PastTime({ value, now, format }: { value: string; now: Date; format?: (relative: string) => string }) {
+function PastTime({ value, format }: { value: string; format: (relative: string) => string }) {
   const { locale } = useWidget();
+  const now = useSectionNow();
   const date = new Date(value);
   const relative = formatRelative(date > now ? now : date, now, locale);
   return (
     <time dateTime={value} title={formatDateTime(date, locale)}>
-      {format ? format(relative) : relative}
+      {format(relative)}
     </time>
   );
 }
 
-export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: SecretRowProps) {
+/** "Previous credentials … stop working in 23 hours", kept current by the section's clock. */
+function ExpiryNotice({ keyId, expiresAt }: { keyId: string; expiresAt: string }) {
   const { messages, locale } = useWidget();
-  const active = secret.status === "ACTIVE";
-  const expiring = secret.credentials.filter((credential) => credential.status === "EXPIRING");
+  const now = useSectionNow();
   return (
-    <li className="kt-row" data-status={secret.status.toLowerCase()}>
+    <p className="kt-notice" data-tone="warning">
+      <WarningIcon />
+      <span>{messages.stopsWorkingIn(keyId, formatRelative(new Date(expiresAt), now, locale))}</span>
+    </p>
+  );
+}
+
+/**
+ * One secret of the list. Memoised: the list re-renders when a dialog opens or closes and on every
+ * poll, and a row whose secret (the same object while Apollo's cache holds the same data), access
+ * and callbacks are unchanged skips that. The clock reaches only its relative times, via context.
+ */
+export const SecretRow = memo(function SecretRow({ secret, canManage, onRotate, onRevoke }: SecretRowProps) {
+  const { messages } = useWidget();
+  const active = secret.status === "ACTIVE";
+  const status = secret.status.toLowerCase();
+  return (
+    <li className="kt-row" data-status={status}>
       <div className="kt-row-main">
         <div className="kt-row-heading">
           <h3 className="kt-row-name">{secret.name}</h3>
-          <span className="kt-badge" data-status={secret.status.toLowerCase()}>
+          <span className="kt-badge" data-status={status}>
             {active ? messages.statusActive : messages.statusRevoked}
           </span>
         </div>
@@ -49,23 +69,18 @@ export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: Secret
           </div>
         </dl>
         <p className="kt-meta">
-          <PastTime value={secret.createdAt} now={now} format={(time) => messages.createdBy(time, secret.createdBy)} />
+          <PastTime value={secret.createdAt} format={(time) => messages.createdBy(time, secret.createdBy)} />
           {secret.revokedAt ? (
-            <PastTime value={secret.revokedAt} now={now} format={messages.revokedAt} />
+            <PastTime value={secret.revokedAt} format={messages.revokedAt} />
           ) : secret.lastUsedAt ? (
-            <PastTime value={secret.lastUsedAt} now={now} format={messages.lastUsed} />
+            <PastTime value={secret.lastUsedAt} format={messages.lastUsed} />
           ) : (
             <span>{messages.neverUsed}</span>
           )}
         </p>
-        {expiring.map((credential) =>
-          credential.expiresAt ? (
-            <p key={credential.keyId} className="kt-notice" data-tone="warning">
-              <WarningIcon />
-              <span>
-                {messages.stopsWorkingIn(credential.keyId, formatRelative(new Date(credential.expiresAt), now, locale))}
-              </span>
-            </p>
+        {secret.credentials.map((credential) =>
+          credential.status === "EXPIRING" && credential.expiresAt ? (
+            <ExpiryNotice key={credential.keyId} keyId={credential.keyId} expiresAt={credential.expiresAt} />
           ) : null,
         )}
       </div>
@@ -76,7 +91,7 @@ export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: Secret
             icon={<RotateIcon />}
             aria-label={`${messages.rotate} ${secret.name}`}
             onClick={(event) => {
-              onRotate(event.currentTarget);
+              onRotate(secret, event.currentTarget);
             }}
           >
             {messages.rotate}
@@ -87,7 +102,7 @@ export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: Secret
             className="kt-button--danger-text"
             aria-label={`${messages.revoke} ${secret.name}`}
             onClick={(event) => {
-              onRevoke(event.currentTarget);
+              onRevoke(secret, event.currentTarget);
             }}
           >
             {messages.revoke}
@@ -96,4 +111,4 @@ export function SecretRow({ secret, now, canManage, onRotate, onRevoke }: Secret
       )}
     </li>
   );
-}
+});

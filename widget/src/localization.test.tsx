@@ -7,6 +7,7 @@ import {
   formatDateTime,
   formatDuration,
   formatRelative,
+  prepareFormatters,
   resolveMessages,
   type Localization,
   type Messages,
@@ -69,6 +70,77 @@ describe("formatDuration and formatDateTime", () => {
     const date = new Date("2025-03-04T10:15:00Z");
     expect(formatDateTime(date, "en-US")).toMatch(/Mar 4, 2025/);
     expect(formatDateTime(date, "de-DE")).toMatch(/04\.03\.2025/);
+  });
+});
+
+describe("formatter reuse", () => {
+  /** Counts the formatters built while `run` runs (each costs far more than a format call). */
+  function countBuilt(run: () => void): { relative: number; dateTime: number; number: number } {
+    const built = { relative: 0, dateTime: 0, number: 0 };
+    const originals = {
+      RelativeTimeFormat: Intl.RelativeTimeFormat,
+      DateTimeFormat: Intl.DateTimeFormat,
+      NumberFormat: Intl.NumberFormat,
+    };
+    const counting = {
+      RelativeTimeFormat: class extends originals.RelativeTimeFormat {
+        constructor(...args: ConstructorParameters<typeof Intl.RelativeTimeFormat>) {
+          super(...args);
+          built.relative++;
+        }
+      },
+      DateTimeFormat: class extends originals.DateTimeFormat {
+        constructor(...args: ConstructorParameters<typeof Intl.DateTimeFormat>) {
+          super(...args);
+          built.dateTime++;
+        }
+      },
+      NumberFormat: class extends originals.NumberFormat {
+        constructor(...args: ConstructorParameters<typeof Intl.NumberFormat>) {
+          super(...args);
+          built.number++;
+        }
+      },
+    };
+    Object.assign(Intl, counting);
+    try {
+      run();
+    } finally {
+      Object.assign(Intl, originals);
+    }
+    return built;
+  }
+
+  it("builds one formatter per locale and kind, however many dates it formats", () => {
+    const now = new Date("2025-06-15T12:00:00Z");
+    const results: string[] = [];
+    const built = countBuilt(() => {
+      for (let hours = 1; hours <= 50; hours++) {
+        const date = new Date(now.getTime() - hours * HOUR);
+        for (const locale of ["nl-NL", "sv-SE"]) {
+          results.push(formatRelative(date, now, locale), formatDateTime(date, locale));
+        }
+      }
+      results.push(formatDuration(3600, "nl-NL"), formatDuration(604800, "nl-NL"), formatDuration(7200, "nl-NL"));
+    });
+    expect(built).toEqual({ relative: 2, dateTime: 2, number: 2 });
+    // Each locale still gets its own wording.
+    expect(results[0]).toBe("1 uur geleden");
+    expect(results[2]).toBe("för 1 timme sedan");
+    expect(results.slice(-3)).toEqual(["1 uur", "7 dagen", "2 uur"]);
+  });
+
+  it("prepares the list's formatters ahead of the rows, and lets a bad locale fail where it is used", () => {
+    const built = countBuilt(() => {
+      prepareFormatters("pt-BR");
+      formatRelative(new Date(), new Date(), "pt-BR");
+      formatDateTime(new Date(), "pt-BR");
+    });
+    expect(built).toEqual({ relative: 1, dateTime: 1, number: 0 });
+    expect(() => {
+      prepareFormatters("not a locale!");
+    }).not.toThrow();
+    expect(() => formatRelative(new Date(), new Date(), "not a locale!")).toThrow(RangeError);
   });
 });
 

@@ -169,10 +169,41 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
   ["second", 1],
 ];
 
+// Building an Intl formatter costs far more than using one (it resolves the locale's data), and a
+// list formats several dates per row: each formatter is built once per locale and options.
+const formatters = new Map<string, Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>();
+
+function cachedFormatter<T extends Intl.RelativeTimeFormat | Intl.DateTimeFormat | Intl.NumberFormat>(
+  key: string,
+  locale: string | undefined,
+  create: () => T,
+): T {
+  const id = `${key}|${locale ?? ""}`;
+  let formatter = formatters.get(id) as T | undefined;
+  if (!formatter) {
+    // A host could pass ever new locales; they are few in practice, so a full cache just starts over.
+    if (formatters.size >= 64) formatters.clear();
+    formatter = create();
+    formatters.set(id, formatter);
+  }
+  return formatter;
+}
+
+/** Builds the formatters the list uses for `locale` ahead of time: the first one costs the most. */
+export function prepareFormatters(locale: string | undefined): void {
+  try {
+    const now = new Date();
+    formatRelative(now, now, locale);
+    formatDateTime(now, locale);
+  } catch {
+    // An invalid locale fails here as it will when the rows render, and is reported there.
+  }
+}
+
 /** "3 days ago", "in 23 hours", "now" — in the largest unit that fits, via Intl. */
 export function formatRelative(date: Date, now: Date, locale: string | undefined): string {
   const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
-  const format = new Intl.RelativeTimeFormat(locale, { numeric: "auto" });
+  const format = cachedFormatter("relative", locale, () => new Intl.RelativeTimeFormat(locale, { numeric: "auto" }));
   // A hair under a unit counts as the unit: 3,599 s is "in 1 hour", not "in 60 minutes"; 23 h stays 23 h.
   const unit = UNITS.find(([, size]) => Math.abs(seconds) >= size * 0.99) ?? (["second", 1] as const);
   return format.format(Math.round(seconds / unit[1]), unit[0]);
@@ -180,12 +211,20 @@ export function formatRelative(date: Date, now: Date, locale: string | undefined
 
 /** An absolute date and time for tooltips and `<time>` titles. */
 export function formatDateTime(date: Date, locale: string | undefined): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }).format(date);
+  return cachedFormatter(
+    "datetime",
+    locale,
+    () => new Intl.DateTimeFormat(locale, { dateStyle: "medium", timeStyle: "short" }),
+  ).format(date);
 }
 
 /** "1 hour", "24 hours", "7 days" for a grace period, via Intl. */
 export function formatDuration(seconds: number, locale: string | undefined): string {
   const [unit, size] =
     seconds % 86400 === 0 && seconds >= 7 * 86400 ? (["day", 86400] as const) : (["hour", 3600] as const);
-  return new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }).format(seconds / size);
+  return cachedFormatter(
+    `duration-${unit}`,
+    locale,
+    () => new Intl.NumberFormat(locale, { style: "unit", unit, unitDisplay: "long" }),
+  ).format(seconds / size);
 }
