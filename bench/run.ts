@@ -253,7 +253,7 @@ async function main(): Promise<void> {
       widget,
       profile,
     };
-    writeReport(results);
+    await writeReport(results);
     log("wrote docs/performance.md, docs/performance-chart.svg and bench/results/latest.json");
   } finally {
     await Promise.all(processes.map((p) => p.stop()));
@@ -433,7 +433,14 @@ async function versions(): Promise<Record<string, string>> {
   };
 }
 
-main().catch((error: unknown) => {
+/** `--report`: rewrite docs/performance.md from the last results (after editing bench/notes.md). */
+async function reportOnly(): Promise<void> {
+  const results = JSON.parse(readFileSync(join(ROOT, "bench/results/latest.json"), "utf8")) as BenchResults;
+  await writeReport(results);
+  log("rewrote docs/performance.md and docs/performance-chart.svg from bench/results/latest.json");
+}
+
+(process.argv.includes("--report") ? reportOnly() : main()).catch((error: unknown) => {
   console.error(error);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { format, resolveConfig } from "prettier";
 import type { WidgetRenderResult } from "../widget-render";
 import { median } from "./log";
 import { ROOT } from "./processes";
@@ -280,10 +281,15 @@ function table(figures: Figure[]): string {
   return lines.join("\n");
 }
 
-export function writeReport(results: BenchResults): void {
+/** Generated files go through Prettier, so `npm run lint` stays green after a rerun. */
+async function writeFormatted(file: string, text: string): Promise<void> {
+  writeFileSync(file, await format(text, { ...(await resolveConfig(file)), filepath: file }));
+}
+
+export async function writeReport(results: BenchResults): Promise<void> {
   const figures = [...scenarioFigures(results), ...otherFigures(results)];
   mkdirSync(join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(join(ROOT, "bench/results/latest.json"), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFormatted(join(ROOT, "bench/results/latest.json"), JSON.stringify(results));
   writeFileSync(join(ROOT, "docs/performance-chart.svg"), chart(figures));
   const notesFile = join(ROOT, "bench/notes.md");
   const notes = existsSync(notesFile) ? readFileSync(notesFile, "utf8").trim() : "";
@@ -317,7 +323,7 @@ ${profileRows}
 
 ${notes}
 `;
-  writeFileSync(join(ROOT, "docs/performance.md"), markdown);
+  await writeFormatted(join(ROOT, "docs/performance.md"), markdown);
 }
 
 function passSummary(figures: Figure[]): string {
