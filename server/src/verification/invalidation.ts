@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { connectRedis } from "../redis";
@@ -37,6 +38,7 @@ export function createInvalidation(
       close: () => Promise.resolve(),
     };
   }
+  const instance = randomUUID();
   const outbound = publisher ?? connectRedis(redisUrl, logger, "publisher");
   const subscriber = connectRedis(redisUrl, logger, "subscriber");
   let subscribed = false;
@@ -60,7 +62,15 @@ export function createInvalidation(
   });
   subscriber.on("message", (_channel: string, message: string) => {
     try {
-      const keyIds = JSON.parse(message) as unknown;
+      const parsed = JSON.parse(message) as unknown;
+      // { from, keyIds }; a bare array is what instances of an earlier version send.
+      const { from, keyIds } = (Array.isArray(parsed) ? { keyIds: parsed } : parsed) as {
+        from?: unknown;
+        keyIds?: unknown;
+      };
+      // This instance forgot its own changes before publishing them; hearing them again later
+      // would only throw away entries it has cached since.
+      if (from === instance) return;
       if (Array.isArray(keyIds)) cache.invalidate(keyIds.filter((k): k is string => typeof k === "string"));
     } catch {
       logger.warn("Ignored a malformed invalidation message");
@@ -71,7 +81,7 @@ export function createInvalidation(
     async credentialsChanged(keyIds) {
       cache.invalidate(keyIds);
       try {
-        await withTimeout(outbound.publish(CHANNEL, JSON.stringify(keyIds)), PUBLISH_TIMEOUT_MS);
+        await withTimeout(outbound.publish(CHANNEL, JSON.stringify({ from: instance, keyIds })), PUBLISH_TIMEOUT_MS);
       } catch (error) {
         logger.warn(
           { err: error, keyIds },
