@@ -32,8 +32,12 @@ export interface IssuedSecret {
  * The secret lifecycle. Every change is one transaction that also writes its audit event;
  * plaintext secrets leave this class only in the IssuedSecret returned to the caller.
  */
+const MAX_KNOWN_PROJECTS = 100_000;
+
 export class ApiSecretService {
   private readonly now: () => Date;
+  // Project rows are never deleted: once one is known to exist, creates skip that round trip.
+  private readonly knownProjects = new Set<string>();
 
   constructor(
     private readonly db: Database,
@@ -207,6 +211,7 @@ export class ApiSecretService {
    * create transaction would let concurrent first creates deadlock on InnoDB's insert locks.
    */
   private async ensureProject(projectId: string): Promise<void> {
+    if (this.knownProjects.has(projectId)) return;
     await this.db.execute((manager) =>
       manager
         .createQueryBuilder()
@@ -216,6 +221,8 @@ export class ApiSecretService {
         .orIgnore()
         .execute(),
     );
+    if (this.knownProjects.size >= MAX_KNOWN_PROJECTS) this.knownProjects.clear();
+    this.knownProjects.add(projectId);
   }
 
   /**

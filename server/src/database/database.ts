@@ -63,6 +63,7 @@ export class Database {
   readonly dialect: Dialect;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly inQueue = new AsyncLocalStorage<true>();
+  private readonly lockWaitsBounded = new WeakSet();
 
   private constructor(
     readonly dataSource: DataSource,
@@ -195,7 +196,7 @@ export class Database {
     await runner.startTransaction();
     let result: T;
     try {
-      await runner.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+      await this.boundLockWaits(runner);
       result = await work(runner.manager);
     } catch (error) {
       // The connection may be gone already; the work's own error is the one worth reporting.
@@ -208,6 +209,14 @@ export class Database {
       throw asUnavailable(error, "unknown");
     }
     return result;
+  }
+
+  /** Sets the session's lock wait bound once per pooled connection (it outlives transactions). */
+  private async boundLockWaits(runner: QueryRunner): Promise<void> {
+    const connection = (runner as unknown as { databaseConnection?: object }).databaseConnection;
+    if (connection && this.lockWaitsBounded.has(connection)) return;
+    await runner.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+    if (connection) this.lockWaitsBounded.add(connection);
   }
 
   /**
