@@ -87,10 +87,9 @@ async function main(): Promise<void> {
 
     // ---- Data: real secrets through GraphQL, and filler rows for the 1 M table.
     log("starting Keyturn on the 1 k database (migrations run at start)");
-    const idle = { rssMb: 0 };
     const cached1k = keep(await startKeyturn("cached, 1 k", databaseUrl("keyturn_bench_1k")));
     await sleep(1_000);
-    idle.rssMb = cached1k.memory().rssMb;
+    const idleRssMb = cached1k.memory().rssMb;
     const projects = Array.from({ length: 10 }, (_, i) => `bench-project-${i}`);
     const small = await createSecrets(cached1k.url, projects, SAMPLE_SMALL);
     log(`created ${small.length} secrets through GraphQL`);
@@ -248,7 +247,7 @@ async function main(): Promise<void> {
       queries,
       cacheMemory,
       mutations,
-      memory: { idleRssMb: idle.rssMb, loadedRssMb },
+      memory: { idleRssMb, loadedRssMb },
       startupMs,
       widget,
       profile,
@@ -429,7 +428,6 @@ async function versions(): Promise<Record<string, string>> {
     mysql2: pkg("mysql2"),
     typeorm: pkg("typeorm"),
     "lru-cache": pkg("lru-cache"),
-    chromium: "",
   };
 }
 

@@ -9,17 +9,16 @@
 // fully arrived (its resource timing responseEnd) and stops once all 50 rows are in the DOM and a
 // frame has been painted with them (MutationObserver, then a double requestAnimationFrame).
 //
-//   npx tsc -p bench && node bench/dist/widget-render.js   # prints a WidgetRenderResult as JSON
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { randomBytes } from "node:crypto";
+//   npm run build && npx tsc -p bench && node bench/dist/widget-render.js   # a WidgetRenderResult as JSON
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { SignJWT } from "jose";
 import { chromium, type Browser } from "playwright-core";
+import { adminToken, createSecrets, graphql } from "./lib/graphql";
+import { median } from "./lib/log";
+import { ROOT, startKeyturn, type BenchProcess } from "./lib/processes";
 
 export interface WidgetRenderResult {
   secrets: number;
@@ -55,7 +54,6 @@ export interface WidgetRenderOptions {
 
 const SECRETS = 50;
 const PROJECT = "bench";
-const ADMIN = "bench@example.com";
 const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
@@ -75,49 +73,14 @@ const RUN_TIMEOUT_MS = 30_000;
 // ---------------------------------------------------------------------------------------------
 // The repository and its builds
 
-/** The repository root: the nearest folder above this file (or the working directory) with widget/ and server/. */
-function findRoot(): string {
-  for (const start of [__dirname, process.cwd()]) {
-    let dir = resolve(start);
-    for (;;) {
-      if (existsSync(join(dir, "widget/package.json")) && existsSync(join(dir, "server/package.json"))) return dir;
-      const parent = dirname(dir);
-      if (parent === dir) break;
-      dir = parent;
-    }
-  }
-  throw new Error(
-    `Cannot find the Keyturn repository (with widget/ and server/) above ${__dirname} or ${process.cwd()}`,
-  );
-}
-
-function run(command: string, args: string[], cwd: string, log: (line: string) => void): void {
-  log(`$ ${command} ${args.join(" ")}`);
-  try {
-    execFileSync(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
-  } catch (error) {
-    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
-    throw new Error(`\`${command} ${args.join(" ")}\` failed:\n${stdout ?? ""}${stderr ?? ""}`, { cause: error });
-  }
-}
-
 const WIDGET_FILES = ["element.js", "index.js", "styles.css"];
 
-function ensureBuilds(root: string, log: (line: string) => void): void {
-  const dist = join(root, "widget/dist");
-  if (WIDGET_FILES.some((file) => !existsSync(join(dist, file)))) {
-    run("npm", ["run", "-w", "widget", "build", "--silent"], root, log);
-    const missing = WIDGET_FILES.filter((file) => !existsSync(join(dist, file)));
-    if (missing.length) {
-      throw new Error(`widget/dist lacks ${missing.join(", ")} after \`npm run -w widget build\``);
-    }
-  }
-  if (!existsSync(join(root, "server/dist/main.js"))) {
-    run("npx", ["tsc", "-b", "server"], root, log);
-    if (!existsSync(join(root, "server/dist/main.js"))) {
-      throw new Error("server/dist/main.js is missing after `npx tsc -b server`");
-    }
-  }
+/** `npm run bench` builds first; run on its own, this needs the same builds. */
+function requireBuilds(): void {
+  const missing = [...WIDGET_FILES.map((file) => join("widget/dist", file)), "server/dist/main.js"].filter(
+    (file) => !existsSync(join(ROOT, file)),
+  );
+  if (missing.length) throw new Error(`Missing ${missing.join(", ")}: run \`npm run build\` first`);
 }
 
 const gzipped = (buffer: Buffer): number => gzipSync(buffer, { level: 9 }).length;
@@ -149,12 +112,6 @@ function bundleSizes(root: string): WidgetRenderResult["bundle"] {
 // Statistics
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
-
-function median(sorted: number[]): number {
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] ?? Number.NaN;
-  return sorted.length % 2 ? upper : ((sorted[middle - 1] ?? Number.NaN) + upper) / 2;
-}
 
 /** Nearest-rank percentile. */
 function percentile(sorted: number[], p: number): number {
@@ -253,94 +210,7 @@ function hostPage(apiOrigin: string): string {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Processes
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createNetServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => {
-        done(port);
-      });
-    });
-  });
-}
-
-const sleep = (ms: number) =>
-  new Promise<void>((done) => {
-    setTimeout(done, ms);
-  });
-
-interface ApiServer {
-  child: ChildProcessWithoutNullStreams;
-  exited: Promise<void>;
-  output: () => string;
-}
-
-async function startApiServer(
-  root: string,
-  dir: string,
-  apiOrigin: string,
-  port: number,
-  corsOrigin: string,
-  keys: { jwtSecret: string; pepper: string },
-): Promise<ApiServer> {
-  const child = spawn(process.execPath, [join(root, "server/dist/main.js")], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      DATA_DIR: dir,
-      DATABASE_URL: `sqlite:${join(dir, "k.sqlite")}`,
-      AUTH_JWT_SECRET: keys.jwtSecret,
-      SECRET_PEPPER: keys.pepper,
-      LOG_LEVEL: "warn",
-      CORS_ORIGINS: corsOrigin,
-      MAX_ACTIVE_SECRETS_PER_PROJECT: String(SECRETS),
-      RATE_LIMIT_MUTATIONS_PER_MINUTE: "100000",
-    },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
-  const exited = new Promise<void>((done) => child.once("close", () => done()));
-  const server: ApiServer = { child, exited, output: () => output };
-  const deadline = Date.now() + 20_000;
-  let last = "no answer";
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      throw Object.assign(new Error(`The Keyturn server exited before it was ready:\n${output}`), { server });
-    }
-    try {
-      const res = await fetch(`${apiOrigin}/readyz`);
-      await res.arrayBuffer();
-      if (res.status === 200) return server;
-      last = `HTTP ${res.status}`;
-    } catch (error) {
-      last = String(error);
-    }
-    await sleep(100);
-  }
-  throw Object.assign(new Error(`${apiOrigin}/readyz did not answer 200 within 20 s (last: ${last})\n${output}`), {
-    server,
-  });
-}
-
-async function stopApiServer(server: ApiServer): Promise<void> {
-  const { child } = server;
-  if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
-  const timer = setTimeout(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  }, 5_000);
-  await server.exited;
-  clearTimeout(timer);
-}
+// The host page's own server
 
 function listen(server: Server): Promise<number> {
   return new Promise((done, fail) => {
@@ -372,31 +242,15 @@ export async function measureWidgetRender(options: WidgetRenderOptions = {}): Pr
     (() => {
       /* silent */
     });
-  const root = findRoot();
-  ensureBuilds(root, log);
-  const bundle = bundleSizes(root);
-  const elementJs = readFileSync(join(root, "widget/dist/element.js"));
-
-  const jwtSecret = randomBytes(32).toString("base64url");
-  const pepper = randomBytes(32).toString("base64url");
-  const key = new TextEncoder().encode(jwtSecret);
-  const mintToken = () =>
-    new SignJWT({ projects: { [PROJECT]: "admin" } })
-      .setProtectedHeader({ alg: "HS256" })
-      .setSubject(ADMIN)
-      .setIssuedAt()
-      .setExpirationTime("5m")
-      .sign(key);
+  requireBuilds();
+  const bundle = bundleSizes(ROOT);
+  const elementJs = readFileSync(join(ROOT, "widget/dist/element.js"));
+  const mintToken = () => adminToken([PROJECT]);
 
   const dir = mkdtempSync(join(tmpdir(), "keyturn-bench-widget-"));
-  let api: ApiServer | undefined;
+  let api: BenchProcess | undefined;
   let host: Server | undefined;
   let browser: Browser | undefined;
-  // Should this process end without reaching `finally`, the server child must not outlive it.
-  const killApiNow = () => {
-    if (api && api.child.exitCode === null && api.child.signalCode === null) api.child.kill("SIGKILL");
-  };
-  process.once("exit", killApiNow);
   try {
     let apiOrigin = "";
     host = createHttpServer((req, res) => {
@@ -419,40 +273,19 @@ export async function measureWidgetRender(options: WidgetRenderOptions = {}): Pr
       } else reply(404, "text/plain", "Not found");
     });
     const hostOrigin = `http://127.0.0.1:${await listen(host)}`;
-    const apiPort = await freePort();
-    apiOrigin = `http://127.0.0.1:${apiPort}`;
+    log(`Starting the Keyturn server (data in ${dir})`);
+    api = await startKeyturn("widget bench", `sqlite:${join(dir, "keyturn.sqlite")}`, { CORS_ORIGINS: hostOrigin });
+    apiOrigin = api.url;
     const graphqlUrl = `${apiOrigin}/graphql`;
-    log(`Starting the Keyturn server on ${apiOrigin} (data in ${dir})`);
-    try {
-      api = await startApiServer(root, dir, apiOrigin, apiPort, hostOrigin, { jwtSecret, pepper });
-    } catch (error) {
-      api = (error as { server?: ApiServer }).server;
-      throw error;
-    }
-
-    const graphql = async (query: string, variables: Record<string, unknown>): Promise<unknown> => {
-      const res = await fetch(graphqlUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", authorization: `Bearer ${await mintToken()}` },
-        body: JSON.stringify({ query, variables }),
-      });
-      const body = (await res.json()) as { data?: unknown; errors?: unknown };
-      if (body.errors || !res.ok) throw new Error(`GraphQL answered ${res.status}: ${JSON.stringify(body)}`);
-      return body.data;
-    };
 
     log(`Creating ${SECRETS} secrets in project "${PROJECT}"`);
-    const keyIds: string[] = [];
-    for (let i = 1; i <= SECRETS; i++) {
-      const data = (await graphql(
-        "mutation($input: CreateSecretInput!) { createSecret(input: $input) { credentials { keyId } } }",
-        { input: { projectId: PROJECT, name: `Service ${String(i).padStart(2, "0")}` } },
-      )) as { createSecret: { credentials: { keyId: string } } };
-      keyIds.push(data.createSecret.credentials.keyId);
-    }
-    const listed = (await graphql("query($projectId: ID!) { apiSecrets(projectId: $projectId) { currentKeyId } }", {
-      projectId: PROJECT,
-    })) as { apiSecrets: Array<{ currentKeyId: string }> };
+    const keyIds = (await createSecrets(apiOrigin, [PROJECT], SECRETS, 1)).map((created) => created.keyId);
+    const listed = (await graphql(
+      apiOrigin,
+      await mintToken(),
+      "query($projectId: ID!) { apiSecrets(projectId: $projectId) { currentKeyId } }",
+      { projectId: PROJECT },
+    )) as { apiSecrets: Array<{ currentKeyId: string }> };
     const expectedKeyIds = [...keyIds].sort();
     const listedKeyIds = listed.apiSecrets.map((secret) => secret.currentKeyId).sort();
     if (JSON.stringify(listedKeyIds) !== JSON.stringify(expectedKeyIds)) {
@@ -532,7 +365,7 @@ export async function measureWidgetRender(options: WidgetRenderOptions = {}): Pr
       secrets: SECRETS,
       runs,
       samplesMs,
-      medianMs: round(median(sorted)),
+      medianMs: round(median(samplesMs)),
       p90Ms: round(percentile(sorted, 90)),
       maxMs: round(sorted[sorted.length - 1] ?? Number.NaN),
       bundle,
@@ -540,8 +373,7 @@ export async function measureWidgetRender(options: WidgetRenderOptions = {}): Pr
   } finally {
     await browser?.close().catch(() => undefined);
     if (host) await closeServer(host);
-    if (api) await stopApiServer(api);
-    process.removeListener("exit", killApiNow);
+    await api?.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
