@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Pool } from "mysql2";
+import type { Pool, PoolConnection } from "mysql2";
 import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
@@ -10,6 +10,7 @@ export type Dialect = "mysql" | "sqlite";
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
 const DEADLOCK_RETRIES = 3;
+const TIMED_OUT = Symbol("timed out");
 const LOCK_WAIT_SECONDS = 5;
 const MIGRATION_LOCK = "keyturn_migrations";
 const DEFAULT_ACQUIRE_TIMEOUT_MS = 2_000;
@@ -111,35 +112,30 @@ export class Database {
    * more than the lookup itself (docs/performance.md); same acquire deadline and error mapping as
    * execute(). On SQLite it runs in the queue like any other work.
    */
-  read<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {
+  async read<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {
     if (this.dialect === "sqlite") return this.serialised(() => this.dataSource.manager.query<T[]>(sql, [...params]));
     const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
-    return new Promise<T[]>((resolve, reject) => {
-      let expired = false;
-      const timer = setTimeout(() => {
-        expired = true;
-        reject(
-          new DatabaseUnavailableError(`No database connection within ${this.acquireTimeoutMs} ms`, "not-applied"),
-        );
-      }, this.acquireTimeoutMs);
-      pool.getConnection((error, connection) => {
-        if (expired) {
-          // Handed back unused: the request was answered already.
-          if (!error) connection.release();
-          return;
-        }
-        clearTimeout(timer);
-        if (error) {
-          reject(new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error }));
-          return;
-        }
-        connection.execute(sql, [...params], (queryError, rows) => {
-          connection.release();
-          if (queryError) reject(asUnavailable(queryError, "not-applied"));
+    const connection = await this.acquire(
+      new Promise<PoolConnection>((resolve, reject) => {
+        pool.getConnection((error, acquired) => {
+          if (error) reject(error);
+          else resolve(acquired);
+        });
+      }),
+      (late) => {
+        late.release();
+      },
+    );
+    try {
+      return await new Promise<T[]>((resolve, reject) => {
+        connection.execute(sql, [...params], (error, rows) => {
+          if (error) reject(asUnavailable(error, "not-applied"));
           else resolve(rows as T[]);
         });
       });
-    });
+    } finally {
+      connection.release();
+    }
   }
 
   poolStats(): PoolStats | null {
@@ -219,38 +215,47 @@ export class Database {
     if (connection) this.lockWaitsBounded.add(connection);
   }
 
-  /**
-   * A pooled connection for `work`, or DatabaseUnavailableError within acquireTimeoutMs. mysql2's
-   * pool waits forever for a free connection; a connection that arrives after the deadline is
-   * handed straight back, so timed-out work never runs late.
-   */
+  /** A pooled connection (TypeORM's query runner) for `work`, within the acquire deadline. */
   private async withConnection<T>(work: (runner: QueryRunner) => Promise<T>): Promise<T> {
     const runner = this.dataSource.createQueryRunner();
-    const connecting = runner.connect();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<"timeout">((resolve) => {
-      timer = setTimeout(() => resolve("timeout"), this.acquireTimeoutMs);
-    });
     try {
-      const winner: unknown = await Promise.race([connecting, deadline]);
-      if (winner === "timeout") {
-        connecting.then(
-          () => runner.release(),
-          () => undefined,
-        );
-        throw new DatabaseUnavailableError(`No database connection within ${this.acquireTimeoutMs} ms`, "not-applied");
-      }
+      await this.acquire(runner.connect(), () => void runner.release());
     } catch (error) {
-      if (error instanceof DatabaseUnavailableError) throw error;
-      await runner.release().catch(() => undefined);
-      throw new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error });
-    } finally {
-      clearTimeout(timer);
+      // Connecting failed outright (a timed-out connection is released when it arrives).
+      if (error instanceof DatabaseUnavailableError && error.cause !== undefined) {
+        await runner.release().catch(() => undefined);
+      }
+      throw error;
     }
     try {
       return await work(runner);
     } finally {
       if (!runner.isReleased) await runner.release().catch(() => undefined);
+    }
+  }
+
+  /**
+   * `connecting` if it settles within acquireTimeoutMs, else DatabaseUnavailableError. mysql2's
+   * pool waits forever for a free connection; one that arrives after the deadline goes straight
+   * to `giveBack`, so timed-out work never runs late.
+   */
+  private async acquire<C>(connecting: Promise<C>, giveBack: (late: C) => void): Promise<C> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+      timer = setTimeout(() => resolve(TIMED_OUT), this.acquireTimeoutMs);
+    });
+    try {
+      const winner = await Promise.race([connecting, deadline]);
+      if (winner === TIMED_OUT) {
+        connecting.then(giveBack, () => undefined);
+        throw new DatabaseUnavailableError(`No database connection within ${this.acquireTimeoutMs} ms`, "not-applied");
+      }
+      return winner;
+    } catch (error) {
+      if (error instanceof DatabaseUnavailableError) throw error;
+      throw new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
