@@ -34,7 +34,14 @@ export default defineConfig(({ mode }) => {
           if (log.code !== "MODULE_LEVEL_DIRECTIVE") handler(level, log);
         },
         // Vite leaves whitespace in ES library output by default; hosts get it fully minified.
-        output: { banner: element ? "" : '"use client";', minify: true },
+        // The element runs nearly all of its code on the first render, so it asks V8 to compile
+        // every function while the script loads (explicit compile hints, Chromium ≥ 136) rather than
+        // one by one when the list arrives; other engines read a comment.
+        output: {
+          banner: element ? "" : '"use client";',
+          postBanner: element ? "//# allFunctionsCalledOnLoad" : "",
+          minify: true,
+        },
       },
     },
   };

@@ -1,3 +1,4 @@
+import "../test/count-relative-times";
 import { describe, expect, it, jest } from "@jest/globals";
 import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import { FakeKeyturn } from "../test/fake-keyturn";
@@ -9,6 +10,7 @@ import {
   openCreateDialog,
   renderSection,
 } from "../test/render-section";
+import { formatRelative } from "./localization";
 
 const HOUR = 3600 * 1000;
 const DAY = 24 * HOUR;
@@ -186,8 +188,7 @@ describe("ApiSecretSection: the list", () => {
 
   it("leaves the rows alone when a dialog opens or the list is polled, and a tick updates only their times", async () => {
     jest.useFakeTimers({ advanceTimers: true });
-    // Every relative time a row renders goes through this; it is not called unless a time re-renders.
-    const formatted = jest.spyOn(Intl.RelativeTimeFormat.prototype, "format");
+    const formatted = jest.mocked(formatRelative);
     try {
       const fake = new FakeKeyturn();
       fake.addSecret({ name: "Reporting", lastUsedAt: new Date(Date.now() - 50 * 1000).toISOString() });
@@ -210,7 +211,6 @@ describe("ApiSecretSection: the list", () => {
       // Reporting's two times and Billing's one, once each.
       expect(formatted).toHaveBeenCalledTimes(3);
     } finally {
-      formatted.mockRestore();
       jest.useRealTimers();
     }
   });

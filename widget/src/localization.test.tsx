@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import { screen, within } from "@testing-library/react";
 import { FakeKeyturn } from "../test/fake-keyturn";
 import { findRow, getAlertDialog, renderSection } from "../test/render-section";
@@ -128,6 +128,30 @@ describe("formatter reuse", () => {
     expect(results[0]).toBe("1 uur geleden");
     expect(results[2]).toBe("för 1 timme sedan");
     expect(results.slice(-3)).toEqual(["1 uur", "7 dagen", "2 uur"]);
+  });
+
+  it("formats each phrase once: a list repeats the same few, and the minute decides a date's", () => {
+    const relative = jest.spyOn(Intl.RelativeTimeFormat.prototype, "format");
+    // DateTimeFormat#format is a getter (of a bound function): each format call reads it once.
+    const dateTime = jest.spyOn(Intl.DateTimeFormat.prototype, "format", "get");
+    try {
+      const now = new Date("2025-06-15T12:00:00Z");
+      const times = [0, 10, 20, 30].map((seconds) => new Date(now.getTime() - (2 * 60 + seconds) * 1000));
+      const phrases = times.map((date) => formatRelative(date, now, "da-DK"));
+      const dates = times.map((date) => formatDateTime(date, "da-DK"));
+      expect(new Set(phrases)).toEqual(new Set(["for 2 minutter siden"]));
+      expect(relative).toHaveBeenCalledTimes(1);
+      // 11:57:30 and 11:57:50 are one minute; 11:58:00 is another.
+      expect(new Set(dates).size).toBe(2);
+      expect(dateTime).toHaveBeenCalledTimes(2);
+      // A different number, unit or locale is a phrase of its own.
+      expect(formatRelative(new Date(now.getTime() - 3 * 60_000), now, "da-DK")).toBe("for 3 minutter siden");
+      expect(formatRelative(times[0]!, now, "de-DE")).toBe("vor 2 Minuten");
+      expect(relative).toHaveBeenCalledTimes(3);
+    } finally {
+      relative.mockRestore();
+      dateTime.mockRestore();
+    }
   });
 
   it("prepares the list's formatters ahead of the rows, and lets a bad locale fail where it is used", () => {

@@ -1151,6 +1151,12 @@ describe("<keyturn-api-secrets> in a host portal, in Chromium, against a real se
     expect(problems).toEqual([]);
   }, 30_000);
 
+  it("the element's first line asks V8 to compile all of it while it loads (explicit compile hints)", () => {
+    // Without the hint, each function is compiled when the list first renders it; the render benchmark
+    // (bench/widget-render.ts) counts that time.
+    expect(readFileSync(join(DIST, "element.js"), "utf8").split("\n", 1)[0]).toBe("//# allFunctionsCalledOnLoad");
+  });
+
   it("follows the host's prefers-color-scheme when no theme is set", async () => {
     const host = await openHost({ project: "demo" });
     const background = () =>
