@@ -15,6 +15,7 @@ import { clientIpResolver } from "./client-ip";
 import type { Config } from "./config";
 import type { Database } from "./database/database";
 import { createGraphQLServer } from "./graphql-server";
+import { closeServer } from "./http/close-server";
 import { mountPlayground } from "./http/playground";
 import { pathOf, serializeError } from "./logger";
 import { Metrics } from "./metrics";
@@ -57,6 +58,8 @@ export interface KeyturnApp {
 const GRAPHQL_PATH = "/graphql";
 const GRAPHQL_BODY_LIMIT = "64kb";
 const READINESS_TIMEOUT_MS = 2_000;
+// Requests still unanswered this long after shutdown began are cut (within run.ts's deadline).
+const DRAIN_GRACE_MS = 10_000;
 
 /** Builds the whole HTTP surface without listening, so tests can drive it directly. */
 export async function createApp({ config, db, logger, now, extend }: AppOptions): Promise<KeyturnApp> {
@@ -107,7 +110,6 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     schema: await buildKeyturnSchema({ apiSecrets, auditEvents }),
     config,
     logger,
-    httpServer: server,
     metrics,
   });
   await apollo.start();
@@ -221,6 +223,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
       }),
     async close() {
       shuttingDown = true;
+      await closeServer(server, DRAIN_GRACE_MS);
       await apollo.stop();
       await lastUsed.stop();
       await invalidation.close();

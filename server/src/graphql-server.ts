@@ -1,7 +1,5 @@
-import type { Server } from "node:http";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { GraphQLError, Kind, type GraphQLSchema, type ValidationRule } from "graphql";
 import type { Logger } from "pino";
@@ -22,10 +20,9 @@ export function createGraphQLServer(options: {
   schema: GraphQLSchema;
   config: Config;
   logger: Logger;
-  httpServer: Server;
   metrics: Metrics;
 }): ApolloServer<Context> {
-  const { schema, config, logger, httpServer, metrics } = options;
+  const { schema, config, logger, metrics } = options;
   const production = config.environment === "production";
   const armor = new ApolloArmor({
     maxDepth: { n: 8, exposeLimits: false },
@@ -54,12 +51,7 @@ export function createGraphQLServer(options: {
     // process before pending last-used times are written and the database is closed.
     stopOnTerminationSignals: false,
     logger,
-    plugins: [
-      ...armor.plugins,
-      ApolloServerPluginDrainHttpServer({ httpServer }),
-      ApolloServerPluginLandingPageDisabled(),
-      metricsPlugin(schema, metrics),
-    ],
+    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled(), metricsPlugin(schema, metrics)],
   });
 }
 
