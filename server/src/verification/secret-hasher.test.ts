@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
 import { SecretHasher, storedDigest } from "./secret-hasher";
 
@@ -28,6 +28,35 @@ describe("SecretHasher", () => {
 
   it("is a keyed hash, not a plain SHA-256 of the secret", () => {
     expect(hasher.hash(SECRET)).not.toBe(createHash("sha256").update(SECRET).digest("hex"));
+  });
+
+  it.each([
+    ["a short pepper", PEPPER],
+    ["an empty pepper", ""],
+    ["a pepper of exactly one block (64 bytes)", "p".repeat(64)],
+    ["a pepper longer than a block, which RFC 2104 hashes first", "q".repeat(65)],
+    ["a non-ASCII pepper", "päpper-ümlaut-€"],
+  ])("is HMAC-SHA-256, byte for byte, under %s", (_label, pepper) => {
+    const keyed = new SecretHasher(pepper);
+    const secrets = [
+      SECRET,
+      "",
+      "é€😀",
+      "x".repeat(341 * 3),
+      "€".repeat(341),
+      "€".repeat(342),
+      ...Array.from({ length: 20 }, (_, i) => randomBytes(i * 7).toString("base64url")),
+    ];
+    for (const secret of secrets) {
+      expect(keyed.hash(secret)).toBe(createHmac("sha256", pepper).update(secret, "utf8").digest("hex"));
+    }
+  });
+
+  it("hashes each secret on its own, whatever was hashed before it", () => {
+    // The inner input is rewritten in place: a shorter secret must not see the tail of a longer one.
+    const long = hasher.hash(`${SECRET}${SECRET}`);
+    expect(hasher.hash(SECRET)).toBe(createHmac("sha256", PEPPER).update(SECRET).digest("hex"));
+    expect(hasher.hash(`${SECRET}${SECRET}`)).toBe(long);
   });
 
   it("matches the right secret against its stored hash", () => {
