@@ -73,9 +73,16 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     ...config.verificationCache,
     // Old entries may answer during a database outage only while no invalidation can be missed.
     mayServeStale: () => invalidation.listening,
-    onLookup: (result) => metrics.cacheLookups.inc({ result }),
+    onLookup: (result) => {
+      lookups[result].inc();
+    },
   });
   const metrics = new Metrics(db, () => cache.size);
+  const lookups = {
+    hit: metrics.tally(metrics.cacheLookups, { result: "hit" }),
+    miss: metrics.tally(metrics.cacheLookups, { result: "miss" }),
+    stale: metrics.tally(metrics.cacheLookups, { result: "stale" }),
+  };
   const invalidation = createInvalidation(cache, config.redisUrl, logger, redis);
   const lastUsed = new LastUsedRecorder(db, logger);
   const verifier = new Verifier({

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "@jest/globals";
+import type { Database } from "./database/database";
+import { Metrics } from "./metrics";
+
+// Only the pool gauge reads the database, and it reports nothing without a MySQL pool.
+const noPool = { poolStats: () => null } as unknown as Database;
+
+async function series(metrics: Metrics, name: string): Promise<Record<string, number>> {
+  const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
+  return Object.fromEntries(
+    (metric?.values ?? []).map((value) => [Object.values(value.labels).join(","), value.value]),
+  );
+}
+
+describe("Metrics tallies", () => {
+  it("reach Prometheus as cumulative counter values, scrape after scrape, never counted twice", async () => {
+    const metrics = new Metrics(noPool, () => 0);
+    const valid = metrics.tally(metrics.verifications, { outcome: "valid" });
+    const wrong = metrics.tally(metrics.verifications, { outcome: "wrong_secret" });
+    const hit = metrics.tally(metrics.cacheLookups, { result: "hit" });
+
+    for (let i = 0; i < 5; i++) valid.inc();
+    wrong.inc();
+    hit.inc();
+    hit.inc();
+    expect(await series(metrics, "keyturn_verifications_total")).toEqual({ valid: 5, wrong_secret: 1 });
+    expect(await series(metrics, "keyturn_credential_cache_lookups_total")).toEqual({ hit: 2 });
+
+    // A scrape with nothing new reads the same totals; new increments add to them.
+    expect(await series(metrics, "keyturn_verifications_total")).toEqual({ valid: 5, wrong_secret: 1 });
+    valid.inc();
+    hit.inc();
+    expect(await series(metrics, "keyturn_verifications_total")).toEqual({ valid: 6, wrong_secret: 1 });
+    expect(await series(metrics, "keyturn_credential_cache_lookups_total")).toEqual({ hit: 3 });
+    expect(await metrics.registry.metrics()).toContain('keyturn_verifications_total{outcome="valid"} 6');
+  });
+
+  it("keep each app's counts to its own registry", async () => {
+    const first = new Metrics(noPool, () => 0);
+    const second = new Metrics(noPool, () => 0);
+    first.tally(first.verifications, { outcome: "valid" }).inc();
+    expect(await series(first, "keyturn_verifications_total")).toEqual({ valid: 1 });
+    expect(await series(second, "keyturn_verifications_total")).toEqual({});
+  });
+});
