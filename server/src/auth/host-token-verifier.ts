@@ -1,6 +1,7 @@
-import { createSecretKey, type KeyObject } from "node:crypto";
+import { createSecretKey, hash, type KeyObject } from "node:crypto";
 import { isProjectId, isProjectRole, type ProjectRole } from "@keyturn/shared";
 import { createRemoteJWKSet, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from "jose";
+import { LRUCache } from "lru-cache";
 import type { AuthConfig } from "../config";
 import { Principal } from "./principal";
 
@@ -8,6 +9,9 @@ const BEARER = /^Bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+) *$/i;
 const MAX_HEADER_LENGTH = 8 * 1024;
 const MAX_PROJECTS_PER_TOKEN = 1000;
 const MAX_SUBJECT_LENGTH = 255;
+// A verified token is trusted again for at most this long, and never past its exp.
+const VERIFIED_TOKEN_TTL_MS = 60_000;
+const MAX_VERIFIED_TOKENS = 10_000;
 
 /** Why a presented token was refused; for logs only, clients always see UNAUTHENTICATED. */
 export type TokenRejection = "MALFORMED_HEADER" | "INVALID_TOKEN" | "INVALID_CLAIMS";
@@ -24,8 +28,22 @@ export type Authentication =
  */
 export class HostTokenVerifier {
   private readonly key: KeyObject | JWTVerifyGetKey;
+  /**
+   * Tokens already verified, by SHA-256 of the token (the token itself is not kept), until
+   * min(exp + clock tolerance, VERIFIED_TOKEN_TTL_MS). The widget sends one token with every
+   * request until it expires, and jose verifies through WebCrypto (an async job on the thread
+   * pool), which cost ~10 % of the server's CPU under mutation load. Only accepted tokens are
+   * kept, so a caller without a valid token cannot fill it. A JWKS key withdrawn by the host stops
+   * working for tokens already seen within VERIFIED_TOKEN_TTL_MS, as jose's own JWKS cache allows.
+   */
+  private readonly verified = new LRUCache<string, { principal: Principal; untilMs: number }>({
+    max: MAX_VERIFIED_TOKENS,
+  });
 
-  constructor(private readonly config: AuthConfig) {
+  constructor(
+    private readonly config: AuthConfig,
+    private readonly now: () => number = Date.now,
+  ) {
     if (config.jwksUrl) {
       this.key = createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 5_000, cooldownDuration: 30_000 });
     } else if (config.jwtSecret) {
@@ -42,9 +60,15 @@ export class HostTokenVerifier {
     const token = authorization.length <= MAX_HEADER_LENGTH ? BEARER.exec(authorization)?.[1] : undefined;
     if (!token) return { status: "REJECTED", reason: "MALFORMED_HEADER" };
 
+    const nowMs = this.now();
+    const cacheKey = hash("sha256", token, "base64");
+    const seen = this.verified.get(cacheKey);
+    if (seen && nowMs < seen.untilMs) return { status: "AUTHENTICATED", principal: seen.principal };
+
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.key as JWTVerifyGetKey, {
+        currentDate: new Date(nowMs),
         algorithms: this.config.algorithms,
         requiredClaims: ["exp", "sub"],
         clockTolerance: this.config.clockToleranceSeconds,
@@ -55,7 +79,11 @@ export class HostTokenVerifier {
       return { status: "REJECTED", reason: "INVALID_TOKEN", detail: (error as { code?: string }).code ?? "unknown" };
     }
     const principal = principalFromClaims(payload);
-    return principal ? { status: "AUTHENTICATED", principal } : { status: "REJECTED", reason: "INVALID_CLAIMS" };
+    if (!principal) return { status: "REJECTED", reason: "INVALID_CLAIMS" };
+    // requiredClaims makes jose refuse a token without a numeric exp.
+    const expiresMs = ((payload.exp ?? 0) + this.config.clockToleranceSeconds) * 1000;
+    this.verified.set(cacheKey, { principal, untilMs: Math.min(expiresMs, nowMs + VERIFIED_TOKEN_TTL_MS) });
+    return { status: "AUTHENTICATED", principal };
   }
 }
 
