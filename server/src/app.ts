@@ -25,7 +25,7 @@ import { currentRequestId, withRequestId } from "./request-context";
 import { buildKeyturnSchema } from "./schema";
 import { withTimeout } from "./timeout";
 import { CredentialCache } from "./verification/credential-cache";
-import { findCredentialByKeyId } from "./verification/credential-lookup";
+import { createCredentialLookup } from "./verification/credential-lookup";
 import { createInvalidation, type Invalidation } from "./verification/invalidation";
 import { LastUsedRecorder } from "./verification/last-used-recorder";
 import { SecretHasher } from "./verification/secret-hasher";
@@ -69,7 +69,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   // One connection for commands (publishing, rate-limit counters); the subscriber has its own.
   const redis: Redis | undefined = config.redisUrl ? connectRedis(config.redisUrl, logger, "commands") : undefined;
   const limits = new RateLimits(config.rateLimits, redis);
-  const cache = new CredentialCache((keyId) => findCredentialByKeyId(db, keyId), {
+  const cache = new CredentialCache(createCredentialLookup(db), {
     ...config.verificationCache,
     // Old entries may answer during a database outage only while no invalidation can be missed.
     mayServeStale: () => invalidation.listening,

@@ -10,7 +10,7 @@ import { CredentialFormat, DEFAULT_CREDENTIAL_PREFIXES, type CredentialPrefixes 
 import pino, { type Logger } from "pino";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "../database/database";
-import { findCredentialByKeyId } from "./credential-lookup";
+import { createCredentialLookup } from "./credential-lookup";
 import { LastUsedRecorder } from "./last-used-recorder";
 import { SecretHasher } from "./secret-hasher";
 import { Verifier, type VerificationResult } from "./verifier";
@@ -41,7 +41,7 @@ export async function openVerifier(options: OpenVerifierOptions): Promise<Opened
   const verifier = new Verifier({
     format: new CredentialFormat(options.prefixes ?? DEFAULT_CREDENTIAL_PREFIXES),
     hasher: new SecretHasher(options.pepper),
-    findByKeyId: (keyId) => findCredentialByKeyId(db, keyId),
+    findByKeyId: createCredentialLookup(db),
     onVerified: (credential, atMs) => lastUsed.record(credential.keyId, credential.secretId, atMs),
   });
   return {

@@ -1,0 +1,95 @@
+import { CredentialFormat } from "@keyturn/shared";
+import { afterEach, beforeEach, expect, it, jest } from "@jest/globals";
+import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
+import { ApiSecretService } from "../api-secrets/api-secret.service";
+import type { Actor } from "../auth/actor";
+import { Principal } from "../auth/principal";
+import { parseDatabaseUrl } from "../config";
+import { Database } from "../database/database";
+import { createCredentialLookup } from "./credential-lookup";
+import { SecretHasher, storedDigest } from "./secret-hasher";
+
+const format = new CredentialFormat();
+const hasher = new SecretHasher("server-side-pepper-0123456789abcdefghij");
+const admin: Actor = {
+  principal: new Principal("alice@example.com", new Map([["shop", "admin"]])),
+  ip: null,
+  userAgent: null,
+};
+const NOW = new Date("2031-06-01T12:00:00.000Z");
+
+describeEachDatabase("createCredentialLookup", (createDatabase) => {
+  let database: TestDatabase;
+  let db: Database;
+  let service: ApiSecretService;
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    db = await Database.open(parseDatabaseUrl(database.url, "/unused"));
+    service = new ApiSecretService(db, format, hasher, { maxActivePerProject: 100, now: () => NOW });
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  it("answers lookups asked for in one turn with one statement per 32 Key IDs, each with its own credential", async () => {
+    const issued = [];
+    for (let i = 0; i < 40; i++) issued.push(await service.create(admin, { projectId: "shop" }));
+    const reads = jest.spyOn(db, "read");
+    const lookup = createCredentialLookup(db);
+
+    const unknown = format.generate().keyId;
+    const asked = [...issued.map((created) => created.credentials.keyId), unknown, issued[0]!.credentials.keyId];
+    const found = await Promise.all(asked.map((keyId) => lookup(keyId)));
+
+    // 41 distinct Key IDs: 32 in one statement, 9 padded to 16 in the other.
+    expect(reads.mock.calls.map(([, params]) => params.length)).toEqual([32, 16]);
+    for (const [i, created] of issued.entries()) {
+      expect(found[i]).toEqual({
+        secretId: created.apiSecret.id,
+        projectId: "shop",
+        secretHash: storedDigest(hasher.hash(created.credentials.secret)),
+        expiresAtMs: null,
+        revoked: false,
+      });
+    }
+    expect(found[40]).toBeNull();
+    expect(found[41]).toEqual(found[0]);
+  });
+
+  it("reads what a rotation with a grace period and a revocation left behind", async () => {
+    const rotated = await service.create(admin, { projectId: "shop" });
+    const next = await service.rotate(admin, { id: rotated.apiSecret.id, gracePeriodSeconds: 3600 });
+    const revoked = await service.create(admin, { projectId: "shop" });
+    await service.revoke(admin, { id: revoked.apiSecret.id });
+    const lookup = createCredentialLookup(db);
+
+    const [previous, current, gone] = await Promise.all(
+      [rotated.credentials.keyId, next.credentials.keyId, revoked.credentials.keyId].map((keyId) => lookup(keyId)),
+    );
+    expect(previous).toMatchObject({ expiresAtMs: NOW.getTime() + 3600_000, revoked: false });
+    expect(current).toMatchObject({ secretId: rotated.apiSecret.id, expiresAtMs: null, revoked: false });
+    expect(gone).toMatchObject({ secretId: revoked.apiSecret.id, revoked: true });
+  });
+
+  it("sends lookups of separate turns separately, and a failed statement fails only its own lookups", async () => {
+    const created = await service.create(admin, { projectId: "shop" });
+    const lookup = createCredentialLookup(db);
+    const reads = jest.spyOn(db, "read");
+
+    expect(await lookup(created.credentials.keyId)).not.toBeNull();
+    expect(await lookup(created.credentials.keyId)).not.toBeNull();
+    expect(reads).toHaveBeenCalledTimes(2);
+
+    reads.mockRejectedValueOnce(new Error("connection lost"));
+    const failed = [lookup(created.credentials.keyId), lookup(format.generate().keyId)];
+    await expect(Promise.all(failed)).rejects.toThrow("connection lost");
+    await expect(Promise.allSettled(failed)).resolves.toEqual([
+      { status: "rejected", reason: expect.any(Error) },
+      { status: "rejected", reason: expect.any(Error) },
+    ]);
+    expect(await lookup(created.credentials.keyId)).toMatchObject({ secretId: created.apiSecret.id });
+  });
+});
