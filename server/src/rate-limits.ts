@@ -26,6 +26,9 @@ export class RateLimits {
   private readonly failuresByKeyId: RateLimiterAbstract;
   // key → time (ms) until which verification requests are refused without being checked.
   private readonly blocked = new Map<string, number>();
+  // Failures counted since the last turn of the event loop, by key: a flood from one address
+  // costs one consume() per turn, not one promise and one store update per request.
+  private pendingFailures = new Map<string, { limiter: RateLimiterAbstract; points: number }>();
 
   constructor(limits: Config["rateLimits"], redis?: Redis) {
     const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
@@ -61,14 +64,34 @@ export class RateLimits {
     return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
-  /** Counts a failed verification, in the background; a caller past a limit is then refused locally. */
+  /**
+   * Counts a failed verification, in the background (at the next turn of the event loop, together
+   * with the others of this turn); a caller past a limit is then refused locally.
+   */
   countFailedVerification(ip: string, keyId: string | undefined): void {
-    this.consumeInBackground(this.failuresByIp, `ip:${ip}`);
-    if (keyId) this.consumeInBackground(this.failuresByKeyId, `key:${keyId}`);
+    this.countFailure(this.failuresByIp, `ip:${ip}`);
+    if (keyId) this.countFailure(this.failuresByKeyId, `key:${keyId}`);
   }
 
-  private consumeInBackground(limiter: RateLimiterAbstract, key: string): void {
-    limiter.consume(key).catch((refusal: unknown) => {
+  private countFailure(limiter: RateLimiterAbstract, key: string): void {
+    if (this.pendingFailures.size === 0) {
+      setImmediate(() => {
+        this.flushFailures();
+      });
+    }
+    const pending = this.pendingFailures.get(key);
+    if (pending) pending.points++;
+    else this.pendingFailures.set(key, { limiter, points: 1 });
+  }
+
+  private flushFailures(): void {
+    const failures = this.pendingFailures;
+    this.pendingFailures = new Map();
+    for (const [key, { limiter, points }] of failures) this.consumeInBackground(limiter, key, points);
+  }
+
+  private consumeInBackground(limiter: RateLimiterAbstract, key: string, points: number): void {
+    limiter.consume(key, points).catch((refusal: unknown) => {
       if (!(refusal instanceof RateLimiterRes)) return;
       if (this.blocked.size >= MAX_LOCAL_BLOCKS) this.forgetExpiredBlocks();
       this.blocked.set(key, Date.now() + refusal.msBeforeNext);
