@@ -133,7 +133,7 @@ describe("formatter reuse", () => {
   it("formats each phrase once: a list repeats the same few, and the minute decides a date's", () => {
     const relative = jest.spyOn(Intl.RelativeTimeFormat.prototype, "format");
     // DateTimeFormat#format is a getter (of a bound function): each format call reads it once.
-    const dateTime = jest.spyOn(Intl.DateTimeFormat.prototype, "format", "get");
+    const dateTime = jest.spyOn(Intl.DateTimeFormat.prototype as unknown as { format: unknown }, "format", "get");
     try {
       const now = new Date("2025-06-15T12:00:00Z");
       const times = [0, 10, 20, 30].map((seconds) => new Date(now.getTime() - (2 * 60 + seconds) * 1000));
