@@ -404,13 +404,16 @@ async function timeNpmStart(): Promise<number[]> {
 }
 
 async function versions(): Promise<Record<string, string>> {
+  // The version the server runs: npm nests a package under server/ when the root holds another.
   const pkg = (name: string) => {
-    try {
-      return (JSON.parse(readFileSync(join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string })
-        .version;
-    } catch {
-      return "?";
+    for (const dir of [join(ROOT, "server/node_modules"), join(ROOT, "node_modules")]) {
+      try {
+        return (JSON.parse(readFileSync(join(dir, name, "package.json"), "utf8")) as { version: string }).version;
+      } catch {
+        // not installed here
+      }
     }
+    return "?";
   };
   // wrk --version exits 1 after printing its version.
   const { stdout: wrkVersion } = await run("wrk", ["--version"]).catch((e: unknown) => ({
