@@ -1,6 +1,7 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "./config";
+import { NextTurnBatch } from "./next-turn-batch";
 
 const WINDOW_SECONDS = 60;
 const MAX_LOCAL_BLOCKS = 100_000;
@@ -26,9 +27,13 @@ export class RateLimits {
   private readonly failuresByKeyId: RateLimiterAbstract;
   // key → time (ms) until which verification requests are refused without being checked.
   private readonly blocked = new Map<string, number>();
-  // Failures counted since the last turn of the event loop, by key: a flood from one address
-  // costs one consume() per turn, not one promise and one store update per request.
-  private pendingFailures = new Map<string, { limiter: RateLimiterAbstract; points: number }>();
+  // Failures of this turn of the event loop, by key: a flood from one address costs one consume()
+  // per turn, not one promise and one store update per request.
+  private readonly failures = new NextTurnBatch<string, { limiter: RateLimiterAbstract; points: number }>(
+    (failures) => {
+      for (const [key, { limiter, points }] of failures) this.consumeInBackground(limiter, key, points);
+    },
+  );
 
   constructor(limits: Config["rateLimits"], redis?: Redis) {
     const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
@@ -74,20 +79,7 @@ export class RateLimits {
   }
 
   private countFailure(limiter: RateLimiterAbstract, key: string): void {
-    if (this.pendingFailures.size === 0) {
-      setImmediate(() => {
-        this.flushFailures();
-      });
-    }
-    const pending = this.pendingFailures.get(key);
-    if (pending) pending.points++;
-    else this.pendingFailures.set(key, { limiter, points: 1 });
-  }
-
-  private flushFailures(): void {
-    const failures = this.pendingFailures;
-    this.pendingFailures = new Map();
-    for (const [key, { limiter, points }] of failures) this.consumeInBackground(limiter, key, points);
+    this.failures.entry(key, () => ({ limiter, points: 0 })).points++;
   }
 
   private consumeInBackground(limiter: RateLimiterAbstract, key: string, points: number): void {

@@ -1,4 +1,5 @@
 import type { Database } from "../database/database";
+import { NextTurnBatch } from "../next-turn-batch";
 import { storedDigest } from "./secret-hasher";
 
 /** What verification needs to know about a Key ID, read in one indexed query. */
@@ -19,13 +20,15 @@ export type CredentialLookup = (keyId: string) => Promise<StoredCredential | nul
 const MAX_BATCH = 32;
 const BATCH_SIZES = [1, 2, 4, 8, 16, MAX_BATCH];
 
-// A raw prepared statement rather than the ORM (Database.read): this runs on every uncached verification.
-const lookupSql = (size: number) => `
+// Raw prepared statements rather than the ORM (Database.read): they run on every uncached verification.
+const LOOKUPS = BATCH_SIZES.map((size) => ({
+  size,
+  sql: `
   SELECT c.key_id, c.secret_hash, c.expires_at, c.revoked_at,
          s.id AS secret_id, s.project_id, s.revoked_at AS secret_revoked_at
   FROM credential c JOIN api_secret s ON s.id = c.secret_id
-  WHERE c.key_id IN (${Array.from({ length: size }, () => "?").join(", ")})`;
-const LOOKUP_SQL = new Map(BATCH_SIZES.map((size) => [size, lookupSql(size)]));
+  WHERE c.key_id IN (${Array.from({ length: size }, () => "?").join(", ")})`,
+}));
 
 interface LookupRow {
   key_id: string;
@@ -49,16 +52,12 @@ interface Waiter {
  * requests, and on MariaDB a batch of 8 costs little more than a single lookup (bench/notes.md).
  */
 export function createCredentialLookup(db: Database): CredentialLookup {
-  let queued = new Map<string, Waiter[]>();
-
-  const flush = () => {
-    const batch = queued;
-    queued = new Map();
-    const keyIds = [...batch.keys()];
+  const batch = new NextTurnBatch<string, Waiter[]>((queued) => {
+    const keyIds = [...queued.keys()];
     for (let start = 0; start < keyIds.length; start += MAX_BATCH) {
       const chunk = keyIds.slice(start, start + MAX_BATCH);
       const settle = (each: (waiter: Waiter, keyId: string) => void) => {
-        for (const keyId of chunk) for (const waiter of batch.get(keyId) ?? []) each(waiter, keyId);
+        for (const keyId of chunk) for (const waiter of queued.get(keyId) ?? []) each(waiter, keyId);
       };
       findCredentials(db, chunk).then(
         (found) => {
@@ -73,22 +72,24 @@ export function createCredentialLookup(db: Database): CredentialLookup {
         },
       );
     }
-  };
-
+  });
   return (keyId) =>
     new Promise((resolve, reject) => {
-      if (queued.size === 0) setImmediate(flush);
-      const waiters = queued.get(keyId);
-      if (waiters) waiters.push({ resolve, reject });
-      else queued.set(keyId, [{ resolve, reject }]);
+      batch.entry(keyId, () => []).push({ resolve, reject });
     });
+}
+
+/** The smallest statement shape that fits `count` Key IDs (batches are cut at MAX_BATCH). */
+function lookupFor(count: number): { size: number; sql: string } {
+  for (const lookup of LOOKUPS) if (lookup.size >= count) return lookup;
+  throw new RangeError(`At most ${MAX_BATCH} Key IDs per lookup, not ${count}`);
 }
 
 /** One statement for up to MAX_BATCH Key IDs; the result holds the ones that exist. */
 async function findCredentials(db: Database, keyIds: string[]): Promise<Map<string, StoredCredential>> {
-  const size = BATCH_SIZES.find((n) => n >= keyIds.length) ?? MAX_BATCH;
+  const { size, sql } = lookupFor(keyIds.length);
   const params = Array.from({ length: size }, (_, i) => keyIds[i] ?? keyIds[0] ?? "");
-  const rows = await db.read<LookupRow>(LOOKUP_SQL.get(size) ?? lookupSql(size), params);
+  const rows = await db.read<LookupRow>(sql, params);
   return new Map(rows.map((row) => [row.key_id, toStoredCredential(row)]));
 }
 
