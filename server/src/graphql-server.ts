@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
 import { ApolloArmor } from "@escape.tech/graphql-armor";
 import { GraphQLError, Kind, type GraphQLSchema, type ValidationRule } from "graphql";
 import type { Logger } from "pino";
@@ -51,7 +54,14 @@ export function createGraphQLServer(options: {
     // process before pending last-used times are written and the database is closed.
     stopOnTerminationSignals: false,
     logger,
-    plugins: [...armor.plugins, ApolloServerPluginLandingPageDisabled(), metricsPlugin(schema, metrics)],
+    plugins: [
+      ...armor.plugins,
+      ApolloServerPluginLandingPageDisabled(),
+      // Every answer is `no-store` (app.ts), so cache hints would be computed for nothing: Apollo's
+      // default cache-control plugin wraps every field resolver, which costs each field of a list.
+      ApolloServerPluginCacheControlDisabled(),
+      metricsPlugin(schema, metrics),
+    ],
   });
 }
 

@@ -119,6 +119,9 @@ describeEachDatabase("createSecret", (createDatabase) => {
     const refused = results.filter((r) => errorCode(r) === "LIMIT_EXCEEDED");
     expect(created).toHaveLength(3);
     expect(refused).toHaveLength(9);
+    // Each create read back its own count (refusals counted nothing): the default names are 1 to 3.
+    const names = created.map((r) => (r.data?.createSecret as { apiSecret: { name: string } }).apiSecret.name);
+    expect(names.sort()).toEqual(["Secret 1", "Secret 2", "Secret 3"]);
     const list = await server.graphql(LIST_SECRETS, { projectId: "racing" }, admin);
     expect(list.data?.apiSecrets).toHaveLength(3);
   });

@@ -112,11 +112,9 @@ export class ApiSecretService {
     const changed: string[] = [];
     const issuedSecret = await this.db.transaction(async (manager) => {
       changed.length = 0;
-      const apiSecret = await this.lockSecret(manager, input.id);
-      if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
-
       const now = this.now();
-      const live = await liveCredentials(manager, apiSecret.id, now);
+      const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
+      if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
       changed.push(...live.map((c) => c.keyId));
       const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
       if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
@@ -174,12 +172,10 @@ export class ApiSecretService {
     const changed: string[] = [];
     const revoked = await this.db.transaction(async (manager) => {
       changed.length = 0;
-      const apiSecret = await this.lockSecret(manager, input.id);
+      const now = this.now();
+      const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
       apiSecret.credentials = [];
       if (apiSecret.revokedAt) return apiSecret;
-
-      const now = this.now();
-      const live = await liveCredentials(manager, apiSecret.id, now);
       changed.push(...live.map((c) => c.keyId));
       for (const credential of live) await manager.update(Credential, credential.id, { revokedAt: now });
       apiSecret.revokedAt = now;
@@ -229,25 +225,38 @@ export class ApiSecretService {
    * Takes one of the project's active-secret slots with a conditional UPDATE, which the database
    * applies atomically (the row lock serialises concurrent creates), so the limit holds under any
    * concurrency. Returns how many secrets the project has ever had, this one included.
+   *
+   * The new count comes back with the UPDATE itself, not from a second statement: RETURNING on
+   * SQLite; on MySQL/MariaDB (no UPDATE … RETURNING) through LAST_INSERT_ID(expr), which the OK
+   * packet carries as its insert id, per connection.
    */
   private async reserveSlot(manager: EntityManager, projectId: string): Promise<number> {
     const { maxActivePerProject } = this.options;
-    const result = await manager
-      .createQueryBuilder()
-      .update(Project)
-      .set({
-        activeSecretCount: () => "active_secret_count + 1",
-        createdSecretCount: () => "created_secret_count + 1",
-      })
-      .where("id = :id AND active_secret_count < :max", { id: projectId, max: maxActivePerProject })
-      .execute();
-    if (result.affected !== 1) {
+    const params = [projectId, maxActivePerProject];
+    let createdCount: number | undefined;
+    if (this.db.dialect === "mysql") {
+      const result = await manager.query<{ affectedRows: number; insertId: number }>(
+        "UPDATE project SET active_secret_count = active_secret_count + 1, " +
+          "created_secret_count = LAST_INSERT_ID(created_secret_count + 1) " +
+          "WHERE id = ? AND active_secret_count < ?",
+        params,
+      );
+      if (result.affectedRows === 1) createdCount = result.insertId;
+    } else {
+      const [row] = await manager.query<Array<{ created_secret_count: number }>>(
+        "UPDATE project SET active_secret_count = active_secret_count + 1, " +
+          "created_secret_count = created_secret_count + 1 " +
+          "WHERE id = ? AND active_secret_count < ? RETURNING created_secret_count",
+        params,
+      );
+      createdCount = row?.created_secret_count;
+    }
+    if (createdCount === undefined) {
       throw limitExceeded(
         `This project already has ${maxActivePerProject} active API secrets, the most allowed. Revoke one first.`,
       );
     }
-    const project = await manager.findOneByOrFail(Project, { id: projectId });
-    return project.createdSecretCount;
+    return createdCount;
   }
 
   /**
@@ -262,13 +271,25 @@ export class ApiSecretService {
     requireSecretRole(actor.principal, secret, "admin", action);
   }
 
-  /** The secret's row, locked for this transaction; authorize() has already vouched for the caller. */
-  private async lockSecret(manager: EntityManager, id: string): Promise<ApiSecret> {
-    const secret = await this.db
-      .forUpdate(manager.createQueryBuilder(ApiSecret, "secret").where("secret.id = :id", { id }))
+  /**
+   * The secret's row and its credentials live at `now`, locked for this transaction in one
+   * statement (InnoDB locks every row the join reads); authorize() has already vouched for the caller.
+   */
+  private async lockSecret(
+    manager: EntityManager,
+    id: string,
+    now: Date,
+  ): Promise<{ apiSecret: ApiSecret; live: Credential[] }> {
+    const apiSecret = await this.db
+      .forUpdate(
+        manager
+          .createQueryBuilder(ApiSecret, "secret")
+          .leftJoinAndSelect("secret.credentials", "credential", LIVE_CREDENTIAL, { now })
+          .where("secret.id = :id", { id }),
+      )
       .getOne();
-    if (!secret) throw notFound("API secret");
-    return secret;
+    if (!apiSecret) throw notFound("API secret");
+    return { apiSecret, live: apiSecret.credentials };
   }
 
   private issue(): { keyId: string; hint: string; plaintext: GeneratedCredential } {
@@ -303,11 +324,3 @@ export class ApiSecretService {
 /** The credentials verification accepts at `:now`. */
 const LIVE_CREDENTIAL =
   "credential.revoked_at IS NULL AND (credential.expires_at IS NULL OR credential.expires_at > :now)";
-
-function liveCredentials(manager: EntityManager, secretId: string, now: Date): Promise<Credential[]> {
-  return manager
-    .createQueryBuilder(Credential, "credential")
-    .where("credential.secret_id = :secretId", { secretId })
-    .andWhere(LIVE_CREDENTIAL, { now })
-    .getMany();
-}
