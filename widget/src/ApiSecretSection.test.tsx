@@ -215,6 +215,25 @@ describe("ApiSecretSection: the list", () => {
     }
   });
 
+  it("re-renders only the new row when the list comes back with one secret more", async () => {
+    const formatted = jest.mocked(formatRelative);
+    const fake = new FakeKeyturn();
+    fake.addSecret({ name: "Reporting", lastUsedAt: new Date(Date.now() - 50 * 1000).toISOString() });
+    fake.addSecret({ name: "Billing" });
+    const { user } = renderSection(fake);
+    await findRow("Reporting");
+    formatted.mockClear();
+
+    const reveal = await createThroughUi(user, "Third");
+    await confirmAndClose(user, reveal);
+    expect(await findRow("Third")).toBeTruthy();
+
+    // The list was fetched anew after the create, as fresh objects; the unchanged secrets keep
+    // theirs, so only Third's created-at time is formatted (Reporting has two, Billing one).
+    expect(fake.count("ApiSecrets")).toBe(2);
+    expect(formatted).toHaveBeenCalledTimes(1);
+  });
+
   it("fetches the list again every 30 seconds, so a first use elsewhere shows up without a reload", async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {

@@ -42,7 +42,7 @@ function ExpiryNotice({ keyId, expiresAt }: { keyId: string; expiresAt: string }
 
 /**
  * One secret of the list. Memoised: the list re-renders when a dialog opens or closes and on every
- * poll, and a row whose secret (the same object while Apollo's cache holds the same data), access
+ * poll, and a row whose secret (the same object while its data is unchanged: useApiSecrets), access
  * and callbacks are unchanged skips that. The clock reaches only its relative times, via context.
  */
 export const SecretRow = memo(function SecretRow({ secret, canManage, onRotate, onRevoke }: SecretRowProps) {

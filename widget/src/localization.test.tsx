@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from "@jest/globals";
-import { screen, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import { FakeKeyturn } from "../test/fake-keyturn";
 import { findRow, getAlertDialog, renderSection } from "../test/render-section";
 import {
@@ -187,6 +187,34 @@ describe("ApiSecretSection localization", () => {
     expect(screen.queryByRole("button", { name: "Create secret" })).toBeNull();
     expect(within(row).getByText("Dernière utilisation : 2 hours ago")).toBeTruthy();
     expect(screen.queryByText("API Secret")).toBeNull();
+  });
+
+  it("builds the locale's formatters while the list is still on its way", async () => {
+    const fake = new FakeKeyturn();
+    fake.addSecret({ name: "Reporting" });
+    const release = fake.hold("ApiSecrets");
+    const built: unknown[] = [];
+    const Original = Intl.RelativeTimeFormat;
+    Object.assign(Intl, {
+      RelativeTimeFormat: class extends Original {
+        constructor(...args: ConstructorParameters<typeof Intl.RelativeTimeFormat>) {
+          super(...args);
+          built.push(args[0]);
+        }
+      },
+    });
+    try {
+      renderSection(fake, { localization: { locale: "fi-FI" } });
+      await waitFor(() => {
+        expect(built).toContain("fi-FI");
+      });
+      expect(screen.queryByRole("heading", { name: "Reporting", level: 3 })).toBeNull();
+      release();
+      expect(await findRow("Reporting")).toBeTruthy();
+      expect(built).toEqual(["fi-FI"]);
+    } finally {
+      Object.assign(Intl, { RelativeTimeFormat: Original });
+    }
   });
 
   it("formats relative times, dates and grace periods in the locale given", async () => {

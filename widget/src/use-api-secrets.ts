@@ -1,5 +1,5 @@
 import { useApolloClient, useQuery } from "@apollo/client/react";
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 import {
   ApiSecretsDocument,
   CreateSecretDocument,
@@ -28,15 +28,21 @@ export interface IssuedCredentials {
  * fetchPolicy "no-cache": their results (the only place a secret appears) never enter Apollo's
  * cache or a hook's state, and are handed straight to the caller. The list is refetched after each
  * change rather than updated optimistically.
+ *
+ * The list skips Apollo's normalised cache too: nothing else reads it there, and writing 50
+ * secrets into it and reading them back cost more on a fresh page than rendering them
+ * (docs/performance.md). Rows keep their object while their secret is unchanged (see sameAsBefore).
  */
 export function useApiSecrets(projectId: string) {
   const client = useApolloClient();
   const query = useQuery(ApiSecretsDocument, {
     variables: { projectId },
+    fetchPolicy: "no-cache",
     notifyOnNetworkStatusChange: true,
     // Keeps "last used" and grace-period notices current while the page stays open.
     pollInterval: LIST_REFRESH_MS,
   });
+  const secrets = useSameObjects(query.data?.apiSecrets);
   const { refetch } = query;
   // After a change the list is reloaded; if that fails, the change still happened and its
   // credentials must still be revealed, so the failure is not the change's.
@@ -88,7 +94,7 @@ export function useApiSecrets(projectId: string) {
   );
 
   return {
-    secrets: query.data?.apiSecrets,
+    secrets,
     canManage: query.data?.projectAccess.canManageSecrets ?? false,
     loading: query.loading && !query.data,
     error: query.data ? undefined : query.error,
@@ -97,4 +103,27 @@ export function useApiSecrets(projectId: string) {
     rotate,
     revoke,
   };
+}
+
+/**
+ * The list with each unchanged secret as the object the previous answer gave, so memoised rows
+ * skip a refetch that changed one secret or none, as they would reading from a normalised cache.
+ * (State adjusted while rendering, as React documents for values derived from earlier renders.)
+ */
+function useSameObjects(secrets: readonly ApiSecretItem[] | undefined): readonly ApiSecretItem[] | undefined {
+  const [kept, setKept] = useState<{ from: readonly ApiSecretItem[] | undefined; shared?: readonly ApiSecretItem[] }>({
+    from: undefined,
+  });
+  if (kept.from === secrets) return kept.shared;
+  const shared = secrets && reuseUnchanged(kept.shared ?? [], secrets);
+  setKept({ from: secrets, shared });
+  return shared;
+}
+
+function reuseUnchanged(before: readonly ApiSecretItem[], after: readonly ApiSecretItem[]): ApiSecretItem[] {
+  const byId = new Map(before.map((secret) => [secret.id, secret]));
+  return after.map((secret) => {
+    const old = byId.get(secret.id);
+    return old && JSON.stringify(old) === JSON.stringify(secret) ? old : secret;
+  });
 }
