@@ -206,12 +206,13 @@ describe("concurrency: two instances on one MariaDB database", () => {
       const blockerThread = threadRow?.id;
 
       const rotation = a.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
-      // Wait until the rotation holds the api_secret row and waits for the credential row.
+      // Wait until the rotation holds the api_secret row and waits for the credential row (its
+      // SELECT … FOR UPDATE reads the secret, then the secret's credentials).
       await waitFor(
         "the rotation to wait for the credential row lock",
         async () => {
           const waiting = await database.query(
-            "SELECT 1 FROM information_schema.processlist WHERE db = ? AND id <> ? AND info LIKE 'UPDATE `credential`%'",
+            "SELECT 1 FROM information_schema.processlist WHERE db = ? AND id <> ? AND info LIKE 'SELECT %FOR UPDATE'",
             [database.name, blockerThread],
           );
           return waiting.length > 0;
