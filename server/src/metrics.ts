@@ -8,7 +8,8 @@ import type { Database } from "./database/database";
 export class Metrics {
   readonly registry = new Registry();
 
-  private readonly tallies: Tally[] = [];
+  // Each counter's tallies, added to it when the registry collects that counter.
+  private readonly tallies = new Map<object, Tally[]>();
 
   readonly verifications = new Counter({
     name: "keyturn_verifications_total",
@@ -16,7 +17,7 @@ export class Metrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
     collect: () => {
-      this.flushTallies();
+      this.flushTallies(this.verifications);
     },
   });
 
@@ -33,7 +34,7 @@ export class Metrics {
     labelNames: ["result"] as const,
     registers: [this.registry],
     collect: () => {
-      this.flushTallies();
+      this.flushTallies(this.cacheLookups);
     },
   });
 
@@ -55,12 +56,14 @@ export class Metrics {
   /** A hot-path handle on one series of `counter`; see Tally. */
   tally<T extends string>(counter: Counter<T>, labels: LabelValues<T>): Tally {
     const tally = new Tally(counter, labels);
-    this.tallies.push(tally);
+    const ofCounter = this.tallies.get(counter);
+    if (ofCounter) ofCounter.push(tally);
+    else this.tallies.set(counter, [tally]);
     return tally;
   }
 
-  private flushTallies(): void {
-    for (const tally of this.tallies) tally.flush();
+  private flushTallies(counter: Counter): void {
+    for (const tally of this.tallies.get(counter) ?? []) tally.flush();
   }
 
   constructor(db: Database, cacheSize: () => number) {
