@@ -234,6 +234,30 @@ describe("ApiSecretSection: the list", () => {
     expect(formatted).toHaveBeenCalledTimes(1);
   });
 
+  it("keeps the rows on screen while the list is being fetched again", async () => {
+    jest.useFakeTimers({ advanceTimers: true });
+    try {
+      const fake = new FakeKeyturn();
+      fake.addSecret({ name: "Reporting" });
+      renderSection(fake);
+      const row = await findRow("Reporting");
+      const release = fake.hold("ApiSecrets");
+
+      await act(async () => {
+        await jest.advanceTimersByTimeAsync(30_000);
+      });
+      expect(fake.count("ApiSecrets")).toBe(2);
+      // The poll has not been answered: the list is neither emptied nor replaced by the skeleton.
+      expect(row.isConnected).toBe(true);
+      expect(document.querySelector(".kt-skeleton")).toBeNull();
+
+      release();
+      expect(await findRow("Reporting")).toBe(row);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it("fetches the list again every 30 seconds, so a first use elsewhere shows up without a reload", async () => {
     jest.useFakeTimers({ advanceTimers: true });
     try {
