@@ -59,6 +59,16 @@ describe("SecretHasher", () => {
     expect(hasher.hash(`${SECRET}${SECRET}`)).toBe(long);
   });
 
+  it("keeps no bytes of a secret once it is hashed or checked", () => {
+    const keeper = new SecretHasher(PEPPER);
+    keeper.hash(SECRET);
+    keeper.matches(SECRET, storedDigest(keeper.hash(SECRET)));
+    // The hasher's own buffers (private fields) are all it holds between calls.
+    const held = Object.values(keeper).filter((value): value is Buffer => Buffer.isBuffer(value));
+    expect(held.length).toBeGreaterThan(0);
+    for (const buffer of held) expect(buffer.includes(Buffer.from(SECRET, "utf8"))).toBe(false);
+  });
+
   it("matches the right secret against its stored hash", () => {
     expect(hasher.matches(SECRET, storedDigest(hasher.hash(SECRET)))).toBe(true);
   });

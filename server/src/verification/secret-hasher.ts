@@ -52,12 +52,19 @@ export class SecretHasher {
     return stored.length === DIGEST_BYTES && timingSafeEqual(this.digest(secret), stored);
   }
 
-  // Synchronous from start to end, so the shared buffers are never seen half-written.
+  // Synchronous from start to end, so the shared buffers are never seen half-written. The secret's
+  // bytes are wiped as soon as they are hashed: this long-lived buffer must not keep the last one.
   private digest(secret: string): Buffer {
-    const innerInput =
-      secret.length <= IN_PLACE_SECRET_LENGTH
-        ? this.inner.subarray(0, BLOCK_BYTES + this.inner.write(secret, BLOCK_BYTES, "utf8"))
-        : Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]);
+    if (secret.length > IN_PLACE_SECRET_LENGTH) {
+      return this.outerHash(Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]));
+    }
+    const end = BLOCK_BYTES + this.inner.write(secret, BLOCK_BYTES, "utf8");
+    const digest = this.outerHash(this.inner.subarray(0, end));
+    this.inner.fill(0, BLOCK_BYTES, end);
+    return digest;
+  }
+
+  private outerHash(innerInput: Buffer): Buffer {
     hash("sha256", innerInput, "buffer").copy(this.outer, BLOCK_BYTES);
     return hash("sha256", this.outer, "buffer");
   }
