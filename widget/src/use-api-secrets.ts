@@ -31,7 +31,7 @@ export interface IssuedCredentials {
  *
  * The list skips Apollo's normalised cache too: nothing else reads it there, and writing 50
  * secrets into it and reading them back cost more on a fresh page than rendering them
- * (docs/performance.md). Rows keep their object while their secret is unchanged (see sameAsBefore).
+ * (docs/performance.md). Rows keep their object while their secret is unchanged (useSameObjects).
  */
 export function useApiSecrets(projectId: string) {
   const client = useApolloClient();

@@ -33,8 +33,9 @@ export class HostTokenVerifier {
    * min(exp + clock tolerance, VERIFIED_TOKEN_TTL_MS). The widget sends one token with every
    * request until it expires, and jose verifies through WebCrypto (an async job on the thread
    * pool), which cost ~10 % of the server's CPU under mutation load. Only accepted tokens are
-   * kept, so a caller without a valid token cannot fill it. A JWKS key withdrawn by the host stops
-   * working for tokens already seen within VERIFIED_TOKEN_TTL_MS, as jose's own JWKS cache allows.
+   * kept, so a caller without a valid token cannot fill it. A token already seen is not checked
+   * against the JWKS again for up to VERIFIED_TOKEN_TTL_MS (jose's own JWKS cache keeps a withdrawn
+   * key longer than that anyway; see the README).
    */
   private readonly verified = new LRUCache<string, { principal: Principal; untilMs: number }>({
     max: MAX_VERIFIED_TOKENS,
