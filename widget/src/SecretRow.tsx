@@ -1,7 +1,7 @@
 import { memo } from "react";
 import { Button } from "./Button";
 import { useWidget } from "./context";
-import { RotateIcon, WarningIcon } from "./icons";
+import { WarningIcon } from "./icons";
 import { formatDateTime, formatRelative } from "./localization";
 import type { ApiSecretItem } from "./use-api-secrets";
 import { useSectionNow } from "./use-now";
@@ -88,7 +88,6 @@ export const SecretRow = memo(function SecretRow({ secret, canManage, onRotate, 
         <div className="kt-row-actions">
           <Button
             size="sm"
-            icon={<RotateIcon />}
             aria-label={`${messages.rotate} ${secret.name}`}
             onClick={(event) => {
               onRotate(secret, event.currentTarget);

@@ -38,13 +38,6 @@ export const KeyIcon = () => (
   </svg>
 );
 
-export const RotateIcon = () => (
-  <svg {...base}>
-    <path d="M21 12a9 9 0 1 1-3-6.7L21 8" />
-    <path d="M21 3v5h-5" />
-  </svg>
-);
-
 export const WarningIcon = () => (
   <svg {...base}>
     <path d="m21.7 18-8-14a2 2 0 0 0-3.5 0l-8 14A2 2 0 0 0 4 21h16a2 2 0 0 0 1.7-3Z" />
