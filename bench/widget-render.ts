@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "./lib/chromium";
 import { adminToken, createSecrets, graphql } from "./lib/graphql";
 import { median } from "./lib/log";
 import { ROOT, startKeyturn, type BenchProcess } from "./lib/processes";
@@ -54,17 +55,6 @@ export interface WidgetRenderOptions {
 
 const SECRETS = 50;
 const PROJECT = "bench";
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const VIEWPORT = { width: 1280, height: 800 };
 const ROW_SELECTOR = "keyturn-api-secrets li.kt-row";
 const KEY_ID_SELECTOR = ".kt-fact dd.kt-mono";

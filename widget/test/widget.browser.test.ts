@@ -14,6 +14,7 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { SignJWT } from "jose";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../bench/lib/chromium";
 
 const ROOT = resolve(__dirname, "../..");
 const DIST = join(ROOT, "widget/dist");
@@ -21,17 +22,6 @@ const SCREENSHOTS =
   process.env.UPDATE_SCREENSHOTS === "1"
     ? join(ROOT, "widget/docs/screenshots")
     : mkdtempSync(join(tmpdir(), "keyturn-screenshots-"));
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 360, height: 740 };
 const ADMIN = "alice@example.com";
