@@ -10,7 +10,8 @@ import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRE
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
 import { addFillerCredentials, databaseUrl, dropDatabase, queryOne, recreateDatabase, selectCount } from "./lib/mysql";
-import { freePort, ROOT, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
+import { freePort } from "./lib/ports";
+import { ROOT, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type ScenarioResult } from "./lib/report";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";

@@ -2,11 +2,11 @@
 // axe, and the searches for secrets left behind. The steps themselves are in portal.e2e.test.ts.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "../bench/lib/chromium";
+import { freePort } from "../bench/lib/ports";
 
 export const ROOT = resolve(__dirname, "..");
 export const VIEWPORT = { width: 1280, height: 860 };
@@ -49,20 +49,6 @@ export interface Product {
   /** Everything the process printed so far. */
   log: () => string;
   stop: () => Promise<void>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => {
-        done(port);
-      });
-    });
-  });
 }
 
 let running: ChildProcessWithoutNullStreams | undefined;

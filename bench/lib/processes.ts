@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./ports";
 
 // bench/dist/lib → the repository root.
 export const ROOT = resolve(__dirname, "../../..");
@@ -13,19 +13,6 @@ export const SERVER_CORE = "0";
 
 export const JWT_SECRET = randomBytes(32).toString("base64url");
 export const PEPPER = randomBytes(32).toString("base64url");
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      probe.close(() => {
-        done(typeof address === "object" && address ? address.port : 0);
-      });
-    });
-  });
-}
 
 export class BenchProcess {
   private output = "";

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "@jest/globals";
 import { SignJWT } from "jose";
+import { freePort } from "../../bench/lib/ports";
 
 const ROOT = resolve(__dirname, "../..");
 const MAIN = join(ROOT, "server/dist/main.js");
@@ -63,20 +64,6 @@ function tempDir(): string {
 /** Only PATH is inherited: jest's own NODE_ENV=test and anything else in the shell stay out. */
 function environment(extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? "", ...extra };
-}
-
-function freePort(host = "127.0.0.1"): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, host, () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => {
-        done(port);
-      });
-    });
-  });
 }
 
 /** A loopback address other than the default 127.0.0.1 when the OS offers one (Linux), else all interfaces. */

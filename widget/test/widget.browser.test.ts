@@ -8,13 +8,13 @@ import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:c
 import { randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createNetServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
 import { SignJWT } from "jose";
 import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "../../bench/lib/chromium";
+import { freePort } from "../../bench/lib/ports";
 
 const ROOT = resolve(__dirname, "../..");
 const DIST = join(ROOT, "widget/dist");
@@ -63,20 +63,6 @@ function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   tempDirs.push(dir);
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createNetServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => {
-        done(port);
-      });
-    });
-  });
 }
 
 /** A last resort if jest is torn down without afterAll: the server child must not outlive us. */

@@ -5,7 +5,6 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -14,6 +13,7 @@ import { afterAll, expect, it } from "@jest/globals";
 import { SignJWT } from "jose";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 import { TcpProxy, type ProxyTarget } from "./tcp-proxy";
+import { freePort } from "../../../../bench/lib/ports";
 
 const run = promisify(execFile);
 
@@ -76,20 +76,6 @@ export function mysqlTarget(serverUrl: string): ProxyTarget {
   const url = new URL(serverUrl);
   const socketPath = url.searchParams.get("socketPath");
   return socketPath ? { path: socketPath } : { host: url.hostname || "127.0.0.1", port: Number(url.port || 3306) };
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const probe = createServer();
-    probe.once("error", fail);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => {
-        done(port);
-      });
-    });
-  });
 }
 
 export async function waitFor<T>(
