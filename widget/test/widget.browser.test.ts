@@ -1147,6 +1147,33 @@ describe("<keyturn-api-secrets> in a host portal, in Chromium, against a real se
     await host.page.close();
   }, 20_000);
 
+  it("the list keeps to four font faces: a fresh page pays a font lookup for each new family, size and weight", async () => {
+    // bench/notes.md (widget, 2026-12-02): those lookups were most of the first layout after the
+    // list arrived. A new size or weight in a row adds one per page load.
+    const rotated = await seedSecret("type-scale", "Reporting service");
+    await seedRotation("type-scale", rotated.id, 3600);
+    await seedSecret("type-scale", "Nightly export");
+    const host = await openHost({ project: "type-scale" });
+    expect(await sectionState(host.section)).toBe("ready");
+    await host.section.locator(".kt-notice").waitFor();
+    const faces = await host.page.evaluate(() => {
+      const seen = new Set<string>();
+      for (const element of document.querySelectorAll("keyturn-api-secrets .kt-list *")) {
+        const text = [...element.childNodes].some(
+          (node) => node.nodeType === Node.TEXT_NODE && node.textContent?.trim(),
+        );
+        if (!text) continue;
+        const style = getComputedStyle(element);
+        const family = style.fontFamily.includes("monospace") ? "mono" : "sans";
+        seen.add(`${family} ${style.fontSize} ${style.fontWeight}`);
+      }
+      return [...seen].sort();
+    });
+    expect(faces).toEqual(["mono 12.88px 400", "sans 11.998px 400", "sans 11.998px 600", "sans 14px 600"]);
+    expect(host.errors).toEqual([]);
+    await host.page.close();
+  }, 30_000);
+
   it("screenshots for the README: light and dark, 1280 and 360 px", async () => {
     // Rotated here, not with the rest of the seed: the notice must still read "1 hour", which it
     // does for 36 s (a slow run of the suite before this test took longer than that).
