@@ -1174,6 +1174,34 @@ describe("<keyturn-api-secrets> in a host portal, in Chromium, against a real se
     await host.page.close();
   }, 30_000);
 
+  it("find in page reaches rows off screen, whose rendering content-visibility skips until they come near", async () => {
+    const keyIds: string[] = [];
+    for (let i = 1; i <= 10; i++) keyIds.push((await seedSecret("find-in-page", `Service ${i}`)).credentials.keyId);
+    const host = await openHost({ project: "find-in-page", viewport: PHONE });
+    expect(await sectionState(host.section)).toBe("ready");
+    expect(await host.section.locator("li.kt-row").count()).toBe(10);
+    const result = await host.page.evaluate((wanted) => {
+      const row = [...document.querySelectorAll("keyturn-api-secrets li.kt-row")].find((li) =>
+        li.textContent.includes(wanted),
+      );
+      if (!row) return null;
+      const skippedBefore = row.firstElementChild?.checkVisibility({ contentVisibilityAuto: true }) === false;
+      // Chromium's window.find drives the same search as the browser's find bar.
+      const found = (window as unknown as { find: (text: string) => boolean }).find(wanted);
+      const box = row.getBoundingClientRect();
+      return {
+        skippedBefore,
+        found,
+        selected: String(window.getSelection()),
+        onScreen: box.top >= 0 && box.bottom <= window.innerHeight,
+      };
+    }, keyIds[0] ?? "");
+    // The list is newest first: the first secret's row is the last one, below the fold.
+    expect(result).toEqual({ skippedBefore: true, found: true, selected: keyIds[0], onScreen: true });
+    expect(host.errors).toEqual([]);
+    await host.page.close();
+  }, 30_000);
+
   it("screenshots for the README: light and dark, 1280 and 360 px", async () => {
     // Rotated here, not with the rest of the seed: the notice must still read "1 hour", which it
     // does for 36 s (a slow run of the suite before this test took longer than that).
