@@ -6,6 +6,7 @@ import { requireSecretRole } from "../auth/authorize";
 import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
+import { insertRow } from "../database/insert-row";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
@@ -84,7 +85,7 @@ export class ApiSecretService {
         secretHint: issued.hint,
         lastUsedAt: null,
       });
-      await manager.insert(ApiSecret, apiSecret);
+      await insertRow(manager, ApiSecret, apiSecret);
       const credential = await this.insertCredential(manager, apiSecret.id, 1, issued, now);
       apiSecret.credentials = [credential];
       await recordAuditEvent(manager, {
@@ -316,7 +317,7 @@ export class ApiSecretService {
       revokedAt: null,
       lastUsedAt: null,
     });
-    await manager.insert(Credential, credential);
+    await insertRow(manager, Credential, credential);
     return credential;
   }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
+import { insertRow } from "../database/insert-row";
 import { AuditEvent, type AuditAction } from "./audit-event.entity";
 
 const MAX_USER_AGENT_LENGTH = 512;
@@ -17,17 +18,21 @@ export interface AuditEntry {
 
 /** Writes an audit event with the caller's manager, so it commits or rolls back with the change it records. */
 export async function recordAuditEvent(manager: EntityManager, entry: AuditEntry): Promise<void> {
-  await manager.insert(AuditEvent, {
-    id: randomUUID(),
-    projectId: entry.projectId,
-    secretId: entry.secretId,
-    action: entry.action,
-    actor: entry.actor.principal.subject,
-    ip: entry.actor.ip,
-    userAgent: entry.actor.userAgent
-      ? Array.from(entry.actor.userAgent).slice(0, MAX_USER_AGENT_LENGTH).join("")
-      : null,
-    occurredAt: entry.at,
-    details: JSON.stringify(entry.details),
-  });
+  await insertRow(
+    manager,
+    AuditEvent,
+    manager.create(AuditEvent, {
+      id: randomUUID(),
+      projectId: entry.projectId,
+      secretId: entry.secretId,
+      action: entry.action,
+      actor: entry.actor.principal.subject,
+      ip: entry.actor.ip,
+      userAgent: entry.actor.userAgent
+        ? Array.from(entry.actor.userAgent).slice(0, MAX_USER_AGENT_LENGTH).join("")
+        : null,
+      occurredAt: entry.at,
+      details: JSON.stringify(entry.details),
+    }),
+  );
 }

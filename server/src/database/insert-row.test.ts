@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, expect, it } from "@jest/globals";
+import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
+import { ApiSecret } from "../api-secrets/api-secret.entity";
+import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
+import { parseDatabaseUrl } from "../config";
+import { Database } from "./database";
+import { insertRow } from "./insert-row";
+
+describeEachDatabase("insertRow", (createDatabase) => {
+  let database: TestDatabase;
+  let db: Database;
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    db = await Database.open(parseDatabaseUrl(database.url, "/unused"));
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  const secret = (id: string): ApiSecret =>
+    db.dataSource.manager.create(ApiSecret, {
+      id,
+      projectId: "project-1",
+      name: "Reporting 'prod'",
+      createdAt: new Date("2026-11-27T10:11:12.345Z"),
+      createdBy: "admin@example.com",
+      rotatedAt: new Date("2026-11-28T00:00:00.001Z"),
+      revokedAt: null,
+      revokedBy: null,
+      currentKeyId: "ktk_abc",
+      secretHint: "ktsk_…x9Qa",
+      lastUsedAt: null,
+    });
+
+  const stored = async (table: string, id: string) => {
+    const [row] = await db.dataSource.query<Array<Record<string, unknown>>>(`SELECT * FROM ${table} WHERE id = ?`, [
+      id,
+    ]);
+    return row;
+  };
+
+  it("stores exactly what manager.insert stores: dates to the millisecond, nulls, quotes, an ellipsis", async () => {
+    await db.dataSource.manager.insert(ApiSecret, secret("00000000-0000-4000-8000-000000000001"));
+    await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000002"));
+
+    const viaInsert = await stored("api_secret", "00000000-0000-4000-8000-000000000001");
+    const viaInsertRow = await stored("api_secret", "00000000-0000-4000-8000-000000000002");
+    expect(viaInsertRow).toEqual({ ...viaInsert, id: "00000000-0000-4000-8000-000000000002" });
+    const read = await db.dataSource.manager.findOneByOrFail(ApiSecret, { id: "00000000-0000-4000-8000-000000000002" });
+    expect(read).toMatchObject({
+      projectId: "project-1",
+      name: "Reporting 'prod'",
+      revokedAt: null,
+      secretHint: "ktsk_…x9Qa",
+    });
+    expect(read.createdAt.toISOString()).toBe("2026-11-27T10:11:12.345Z");
+    expect(read.rotatedAt?.toISOString()).toBe("2026-11-28T00:00:00.001Z");
+  });
+
+  it("writes inside the caller's transaction, so a rollback takes the row with it", async () => {
+    const failed = db.transaction(async (manager) => {
+      await insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000003"));
+      throw new Error("the change failed after its insert");
+    });
+    await expect(failed).rejects.toThrow("the change failed after its insert");
+    expect(await stored("api_secret", "00000000-0000-4000-8000-000000000003")).toBeUndefined();
+  });
+
+  it("refuses a row that leaves a column out, rather than letting the database fill it", async () => {
+    const event = db.dataSource.manager.create(AuditEvent, {
+      id: "00000000-0000-4000-8000-000000000004",
+      projectId: "p",
+      secretId: "s",
+      action: AuditAction.SECRET_CREATED,
+      actor: "admin@example.com",
+      ip: null,
+      occurredAt: new Date(),
+      details: "{}",
+    });
+    await expect(insertRow(db.dataSource.manager, AuditEvent, event)).rejects.toThrow(
+      "insertRow: AuditEvent.userAgent has no value",
+    );
+    expect(await stored("audit_event", "00000000-0000-4000-8000-000000000004")).toBeUndefined();
+  });
+});
