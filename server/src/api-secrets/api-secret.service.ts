@@ -6,7 +6,7 @@ import { requireSecretRole } from "../auth/authorize";
 import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
-import { insertRow } from "../database/insert-row";
+import { insertRow, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
@@ -128,7 +128,7 @@ export class ApiSecretService {
         } else {
           credential.revokedAt = now;
         }
-        await manager.update(Credential, credential.id, {
+        await updateRow(manager, Credential, credential.id, {
           expiresAt: credential.expiresAt,
           revokedAt: credential.revokedAt,
         });
@@ -139,7 +139,7 @@ export class ApiSecretService {
       apiSecret.rotatedAt = now;
       apiSecret.currentKeyId = issued.keyId;
       apiSecret.secretHint = issued.hint;
-      await manager.update(ApiSecret, apiSecret.id, {
+      await updateRow(manager, ApiSecret, apiSecret.id, {
         rotatedAt: now,
         currentKeyId: issued.keyId,
         secretHint: issued.hint,
@@ -178,10 +178,10 @@ export class ApiSecretService {
       apiSecret.credentials = [];
       if (apiSecret.revokedAt) return apiSecret;
       changed.push(...live.map((c) => c.keyId));
-      for (const credential of live) await manager.update(Credential, credential.id, { revokedAt: now });
+      for (const credential of live) await updateRow(manager, Credential, credential.id, { revokedAt: now });
       apiSecret.revokedAt = now;
       apiSecret.revokedBy = actor.principal.subject;
-      await manager.update(ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
+      await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
       await manager
         .createQueryBuilder()
         .update(Project)

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
-import { insertRow } from "../database/insert-row";
+import { insertRow } from "../database/rows";
 import { AuditEvent, type AuditAction } from "./audit-event.entity";
 
 const MAX_USER_AGENT_LENGTH = 512;

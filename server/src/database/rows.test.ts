@@ -4,9 +4,9 @@ import { ApiSecret } from "../api-secrets/api-secret.entity";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "./database";
-import { insertRow } from "./insert-row";
+import { insertRow, updateRow } from "./rows";
 
-describeEachDatabase("insertRow", (createDatabase) => {
+describeEachDatabase("insertRow and updateRow", (createDatabase) => {
   let database: TestDatabase;
   let db: Database;
 
@@ -81,8 +81,46 @@ describeEachDatabase("insertRow", (createDatabase) => {
       details: "{}",
     });
     await expect(insertRow(db.dataSource.manager, AuditEvent, event)).rejects.toThrow(
-      "insertRow: AuditEvent.userAgent has no value",
+      "AuditEvent.userAgent has no value",
     );
     expect(await stored("audit_event", "00000000-0000-4000-8000-000000000004")).toBeUndefined();
+  });
+
+  it("updates exactly as manager.update does, and only the row with that id", async () => {
+    for (const id of ["00000000-0000-4000-8000-000000000005", "00000000-0000-4000-8000-000000000006"]) {
+      await insertRow(db.dataSource.manager, ApiSecret, secret(id));
+    }
+    await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000007"));
+    const changes = {
+      revokedAt: new Date("2026-11-29T01:02:03.456Z"),
+      revokedBy: "other@example.com",
+      rotatedAt: null,
+    };
+    await db.dataSource.manager.update(ApiSecret, "00000000-0000-4000-8000-000000000005", changes);
+    await updateRow(db.dataSource.manager, ApiSecret, "00000000-0000-4000-8000-000000000006", changes);
+
+    const viaUpdate = await stored("api_secret", "00000000-0000-4000-8000-000000000005");
+    const viaUpdateRow = await stored("api_secret", "00000000-0000-4000-8000-000000000006");
+    expect(viaUpdateRow).toEqual({ ...viaUpdate, id: "00000000-0000-4000-8000-000000000006" });
+    const read = await db.dataSource.manager.findOneByOrFail(ApiSecret, { id: "00000000-0000-4000-8000-000000000006" });
+    expect(read.revokedAt?.toISOString()).toBe("2026-11-29T01:02:03.456Z");
+    expect(read.rotatedAt).toBeNull();
+    const untouched = await db.dataSource.manager.findOneByOrFail(ApiSecret, {
+      id: "00000000-0000-4000-8000-000000000007",
+    });
+    expect(untouched.revokedAt).toBeNull();
+    expect(untouched.rotatedAt?.toISOString()).toBe("2026-11-28T00:00:00.001Z");
+  });
+
+  it("refuses a change to a property that is not a column, and an undefined value", async () => {
+    await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000008"));
+    const id = "00000000-0000-4000-8000-000000000008";
+    await expect(updateRow(db.dataSource.manager, ApiSecret, id, { credentials: [] })).rejects.toThrow(
+      "updateRow: ApiSecret has no column credentials",
+    );
+    await expect(updateRow(db.dataSource.manager, ApiSecret, id, { revokedBy: undefined })).rejects.toThrow(
+      "ApiSecret.revokedBy has no value",
+    );
+    expect((await stored("api_secret", id))?.revoked_by).toBeNull();
   });
 });
