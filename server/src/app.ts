@@ -21,7 +21,7 @@ import { pathOf, serializeError } from "./logger";
 import { Metrics } from "./metrics";
 import { RateLimits } from "./rate-limits";
 import { connectRedis } from "./redis";
-import { currentRequestId, withRequestId } from "./request-context";
+import { assignRequestId } from "./request-id";
 import { buildKeyturnSchema } from "./schema";
 import { withTimeout } from "./timeout";
 import { CredentialCache } from "./verification/credential-cache";
@@ -104,13 +104,8 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   const expressApp = express();
   const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
   const server = createServer((req, res) => {
-    // The verification routes give each request an id of their own and log it explicitly: their
-    // hot path stays clear of AsyncLocalStorage, which every other request runs in.
-    if (!handleVerification(req, res)) {
-      withRequestId(req, res, () => {
-        expressApp(req, res);
-      });
-    }
+    // The hot path first: no framework, and no per-request logger (it logs its one error line itself).
+    if (!handleVerification(req, res)) expressApp(req, res);
   });
 
   const apollo = createGraphQLServer({
@@ -130,11 +125,9 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   expressApp.use(
     pinoHttp({
       logger,
-      // The id withRequestId gave this request (always set: every request passes through it).
-      genReqId: () => currentRequestId() ?? "none",
-      // "request aborted" is written from the socket's close, outside the request's context: name
-      // the id there (inside it the logger's mixin adds it, and binding it too would repeat the key).
-      customProps: (req) => (currentRequestId() === undefined ? { requestId: req.id } : {}),
+      // Every request Express serves gets its id here; req.log (and the GraphQL context's log) carry it.
+      genReqId: assignRequestId,
+      customProps: (req) => ({ requestId: req.id }),
       autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)) },
       // Only what an operator needs: never bodies, headers or query strings (a mistyped client
       // might put credentials there), and errors through the same serializer as every other log.
@@ -183,11 +176,18 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     express.json({ limit: GRAPHQL_BODY_LIMIT }),
     expressMiddleware(apollo, {
       context: async ({ req }) => {
-        const authentication = await tokens.authenticate(req.headers.authorization);
-        if (authentication.status === "REJECTED") {
-          req.log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
+        const log = req.log;
+        try {
+          const authentication = await tokens.authenticate(req.headers.authorization);
+          if (authentication.status === "REJECTED") {
+            log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
+          }
+          return { authentication, ip: clientIp(req), userAgent: req.get("user-agent") ?? null, log };
+        } catch (error) {
+          // Apollo answers this with a masked error before any plugin sees the request: log it here.
+          log.error({ err: error }, "GraphQL operation failed");
+          throw error;
         }
-        return { authentication, ip: clientIp(req), userAgent: req.get("user-agent") ?? null };
       },
     }),
   );

@@ -1,13 +1,16 @@
+import type { Logger } from "pino";
 import type { Actor } from "./auth/actor";
 import type { Authentication } from "./auth/host-token-verifier";
 import type { Principal } from "./auth/principal";
 import { unauthenticated } from "./errors";
 
-/** Per-request GraphQL context: who is calling (if anyone) and from where. */
+/** Per-request GraphQL context: who is calling (if anyone), from where, and the request's logger. */
 export interface Context {
   authentication: Authentication;
   ip: string | null;
   userAgent: string | null;
+  /** Tags every line with the request's id (pino-http's req.log). */
+  log: Logger;
 }
 
 /** Every Keyturn operation needs a valid host token; call this first. */

@@ -2,7 +2,6 @@ import { ERROR_CODES, type ErrorCode } from "@keyturn/shared";
 import { ApolloServerErrorCode, unwrapResolverError } from "@apollo/server/errors";
 import type { GraphQLFormattedError } from "graphql";
 import { GraphQLError } from "graphql";
-import type { Logger } from "pino";
 import { ArgumentValidationError, type MiddlewareFn } from "type-graphql";
 import { DatabaseUnavailableError, LockTimeoutError } from "./database/database";
 import { RateLimitedError } from "./rate-limits";
@@ -80,36 +79,39 @@ const MASKED_MESSAGE = "Internal server error.";
 const TOKEN_LIMIT_MESSAGE = /^Syntax Error: Document contains more th\w+ \d+ tokens/;
 
 /**
- * The single place errors are shaped for clients. Keyturn's own errors and request errors pass
- * through; validation errors are reduced to field + message (no echoed values); anything else
- * (driver, SQL, bugs) is logged with its cause and answered with a fixed message.
+ * Whether an error is masked as internal (driver, SQL, bugs): anything but Keyturn's own errors,
+ * request errors and argument validation. Those are logged with their cause (graphql-server.ts).
  */
-export function createFormatError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const original = unwrapResolverError(error);
-    if (original instanceof ArgumentValidationError) return formatValidationError(formatted, original);
-    const code = formatted.extensions?.code;
-    const passesThrough =
-      original instanceof GraphQLError &&
-      typeof code === "string" &&
-      (CLIENT_ERROR_CODES.has(code) || REQUEST_ERROR_CODES.has(code));
-    if (passesThrough) {
-      const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-      if (
-        code === (ApolloServerErrorCode.GRAPHQL_PARSE_FAILED as string) &&
-        TOKEN_LIMIT_MESSAGE.test(formatted.message)
-      ) {
-        return { message: "Syntax Error: Document is too large.", extensions };
-      }
-      return { ...formatted, extensions };
-    }
-    logger.error({ err: original, path: formatted.path }, "GraphQL operation failed");
+export function isInternalError(error: unknown): boolean {
+  const original = unwrapResolverError(error);
+  if (original instanceof ArgumentValidationError) return false;
+  const code = original instanceof GraphQLError ? original.extensions.code : undefined;
+  return !(typeof code === "string" && (CLIENT_ERROR_CODES.has(code) || REQUEST_ERROR_CODES.has(code)));
+}
+
+/**
+ * The single place errors are shaped for clients. Keyturn's own errors and request errors pass
+ * through; validation errors are reduced to field + message (no echoed values); internal errors
+ * are answered with a fixed message.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof ArgumentValidationError) return formatValidationError(formatted, original);
+  if (isInternalError(error)) {
     return {
       message: MASKED_MESSAGE,
       ...(formatted.path ? { path: formatted.path } : {}),
       extensions: { code: "INTERNAL_SERVER_ERROR" },
     };
-  };
+  }
+  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
+  if (
+    formatted.extensions?.code === ApolloServerErrorCode.GRAPHQL_PARSE_FAILED &&
+    TOKEN_LIMIT_MESSAGE.test(formatted.message)
+  ) {
+    return { message: "Syntax Error: Document is too large.", extensions };
+  }
+  return { ...formatted, extensions };
 }
 
 interface ValidationFailure {

@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { unwrapResolverError } from "@apollo/server/errors";
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -8,7 +9,7 @@ import { GraphQLError, Kind, type GraphQLSchema, type ValidationRule } from "gra
 import type { Logger } from "pino";
 import type { Config } from "./config";
 import type { Context } from "./context";
-import { createFormatError } from "./errors";
+import { formatError, isInternalError } from "./errors";
 import type { Metrics } from "./metrics";
 
 // Keyturn's operations are a few dozen tokens; this stops pathological documents at the parser.
@@ -39,7 +40,7 @@ export function createGraphQLServer(options: {
   }).protect();
   return new ApolloServer<Context>({
     schema,
-    formatError: createFormatError(logger),
+    formatError,
     includeStacktraceInErrorResponses: false,
     introspection: !production,
     hideSchemaDetailsFromClientErrors: production,
@@ -61,6 +62,7 @@ export function createGraphQLServer(options: {
       // default cache-control plugin wraps every field resolver, which costs each field of a list.
       ApolloServerPluginCacheControlDisabled(),
       metricsPlugin(schema, metrics),
+      internalErrorLog,
     ],
   });
 }
@@ -76,6 +78,22 @@ const knownOperationTypes: ValidationRule = (context) => ({
     }
   },
 });
+
+/** Logs each internal error (masked for the client by formatError) with its cause, on the request's logger. */
+const internalErrorLog: ApolloServerPlugin<Context> = {
+  requestDidStart() {
+    return Promise.resolve({
+      didEncounterErrors({ contextValue, errors }) {
+        for (const error of errors) {
+          if (isInternalError(error)) {
+            contextValue.log.error({ err: unwrapResolverError(error), path: error.path }, "GraphQL operation failed");
+          }
+        }
+        return Promise.resolve();
+      },
+    });
+  },
+};
 
 /** Counts and times operations by root field (only fields the schema has: bounded labels). */
 function metricsPlugin(schema: GraphQLSchema, metrics: Metrics): ApolloServerPlugin<Context> {

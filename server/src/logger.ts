@@ -1,6 +1,5 @@
 import pino, { type Logger } from "pino";
 import type { Config } from "./config";
-import { currentRequestId } from "./request-context";
 
 /**
  * Paths that could carry a credential or a host token. Plaintext secrets are kept out of log
@@ -29,11 +28,6 @@ export function createLogger(config: Pick<Config, "logLevel">, destination?: pin
       level: config.logLevel,
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       serializers: { err: serializeError },
-      // Every line written while serving a request carries its id, whichever module logs it.
-      mixin: () => {
-        const requestId = currentRequestId();
-        return requestId ? { requestId } : {};
-      },
     },
     destination,
   );

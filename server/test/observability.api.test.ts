@@ -72,7 +72,7 @@ async function logged<T>(server: TestServer, expected: number, send: () => Promi
   await waitFor(() => parseLines(server.logs.slice(start)).length >= expected);
   await settle();
   const raw = server.logs.slice(start).join("").split("\n");
-  // One id per line: a fix that binds the id as well as the mixin adding it would repeat the key.
+  // One id per line: pino-http re-binds custom props on its last line unless it finds them bound.
   for (const line of raw) expect(line.split('"requestId":').length).toBeLessThanOrEqual(2);
   return { res, lines: parseLines(server.logs.slice(start)) };
 }
@@ -284,7 +284,7 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
   });
 
   // pino-http writes "request aborted" on the response's 'close', which Node emits from the
-  // socket, outside the request's AsyncLocalStorage context: app.ts binds the id for that line.
+  // socket, long after the request's handlers returned: the id must be bound to its logger.
   it("tags the line of a request the client aborted", async () => {
     let release!: () => void;
     const answered = new Promise<void>((resolve) => (release = resolve));

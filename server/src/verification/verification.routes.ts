@@ -3,7 +3,7 @@ import type { Logger } from "pino";
 import { pathOf } from "../logger";
 import type { Metrics, Tally } from "../metrics";
 import type { RateLimits } from "../rate-limits";
-import { requestIdFor } from "../request-context";
+import { requestIdFor } from "../request-id";
 import type { InvalidReason, VerificationResult, Verifier } from "./verifier";
 
 export const VERIFY_PATH = "/v1/verify";

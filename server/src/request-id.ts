@@ -1,24 +1,8 @@
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
-const storage = new AsyncLocalStorage<{ requestId: string }>();
-
 // Accept a caller's id only if it is short and plain; anything else could forge log lines.
 const SAFE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-
-/** The id of the request being served, for every log line written while serving it. */
-export function currentRequestId(): string | undefined {
-  return storage.getStore()?.requestId;
-}
-
-/**
- * Runs `handle` with a request id (the caller's `x-request-id` if it is safe, else a new one), and
- * echoes it in the response so a client's report can be matched to the server's logs.
- */
-export function withRequestId(req: IncomingMessage, res: ServerResponse, handle: () => void): void {
-  storage.run({ requestId: assignRequestId(req, res) }, handle);
-}
 
 // Unique per process start, then a counter: as good as a UUID for matching lines, and cheaper on
 // the verification hot path.
@@ -33,7 +17,13 @@ export function requestIdFor(req: IncomingMessage): string {
     : `${INSTANCE}-${(++issued).toString(36)}`;
 }
 
-function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
+/**
+ * The request's id, echoed in the response so a client's report can be matched to the server's
+ * logs. The id travels with the request's logger (pino-http's `req.log`, and `log` in the GraphQL
+ * context), not in AsyncLocalStorage: on Node 20 a store, once used, puts a hook on every async
+ * resource and promise of the process, the verification hot path's included (bench/notes.md).
+ */
+export function assignRequestId(req: IncomingMessage, res: ServerResponse): string {
   const requestId = requestIdFor(req);
   res.setHeader("x-request-id", requestId);
   return requestId;
