@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@jest/globals";
 import type { Database } from "./database/database";
-import { Metrics } from "./metrics";
+import { Histogram, Registry } from "prom-client";
+import { HotHistogram, Metrics } from "./metrics";
 
 // Only the pool gauge reads the database, and it reports nothing without a MySQL pool.
 const noPool = { poolStats: () => null } as unknown as Database;
@@ -41,5 +42,36 @@ describe("Metrics tallies", () => {
     first.tally(first.verifications, { outcome: "valid" }).inc();
     expect(await series(first, "keyturn_verifications_total")).toEqual({ valid: 1 });
     expect(await series(second, "keyturn_verifications_total")).toEqual({});
+  });
+});
+
+describe("HotHistogram", () => {
+  const bounds = [0.001, 0.01, 0.1];
+  // On a bound, between bounds, below the first, above the last, and zero.
+  const observations = [0.001, 0.0005, 0.01, 0.05, 0.1, 0.2, 7, 0, 0.001];
+
+  it("reads exactly like prom-client's own histogram given the same observations", async () => {
+    const ours = new Registry();
+    const theirs = new Registry();
+    const hot = new HotHistogram("latency_seconds", "Latency.", bounds, ours);
+    const reference = new Histogram({
+      name: "latency_seconds",
+      help: "Latency.",
+      buckets: bounds,
+      registers: [theirs],
+    });
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    for (const value of observations) {
+      hot.observe(value);
+      reference.observe(value);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    expect(await ours.metrics()).toContain('latency_seconds_bucket{le="0.01"} 5');
+
+    ours.resetMetrics();
+    theirs.resetMetrics();
+    hot.observe(0.02);
+    reference.observe(0.02);
+    expect(await ours.metrics()).toBe(await theirs.metrics());
   });
 });
