@@ -37,7 +37,7 @@ async function main(): Promise<void> {
         secretId: flat(crypto.randomUUID()),
         // Project IDs come with each row: not shared strings.
         projectId: flat(`project-${randomText(12)}`),
-        secretHash: randomBytes(32),
+        secretHash: flat(randomBytes(32).toString("latin1")),
         expiresAtMs: keyId.endsWith("a") ? Date.now() + 3_600_000 : null,
         revoked: false,
       }),

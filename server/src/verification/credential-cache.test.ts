@@ -5,7 +5,7 @@ import type { StoredCredential } from "./credential-lookup";
 const stored = (secretId: string): StoredCredential => ({
   secretId,
   projectId: "acme",
-  secretHash: Buffer.alloc(32, 7),
+  secretHash: "\x07".repeat(32),
   expiresAtMs: null,
   revoked: false,
 });

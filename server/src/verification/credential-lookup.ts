@@ -1,13 +1,13 @@
 import type { Database } from "../database/database";
 import { NextTurnBatch } from "../next-turn-batch";
-import { storedDigest } from "./secret-hasher";
+import { storedDigest, type Digest } from "./secret-hasher";
 
 /** What verification needs to know about a Key ID, read in one indexed query. */
 export interface StoredCredential {
   secretId: string;
   projectId: string;
   /** The HMAC digest (see storedDigest); empty if the stored value is malformed. */
-  secretHash: Buffer;
+  secretHash: Digest;
   /** When a credential in its grace period stops working (ms since the epoch). */
   expiresAtMs: number | null;
   revoked: boolean;

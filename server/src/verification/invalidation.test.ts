@@ -11,7 +11,7 @@ const describeWithRedis = redisUrl ? describe : describe.skip;
 const stored: StoredCredential = {
   secretId: "secret-1",
   projectId: "acme",
-  secretHash: Buffer.alloc(32, 1),
+  secretHash: "\x01".repeat(32),
   expiresAtMs: null,
   revoked: false,
 };

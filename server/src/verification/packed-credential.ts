@@ -26,7 +26,7 @@ export function pack(credential: StoredCredential | null): PackedCredential {
   const { secretId, projectId, secretHash, expiresAtMs, revoked } = credential;
   if (secretId.length > 0xff) throw new Error("secret IDs are at most 255 characters");
   const wellFormed = secretHash.length === DIGEST_BYTES;
-  const digest = wellFormed ? secretHash.toString("latin1") : "\0".repeat(DIGEST_BYTES);
+  const digest = wellFormed ? secretHash : "\0".repeat(DIGEST_BYTES);
   // A credential that can never be verified need not remember whether it is revoked.
   const flag = !wellFormed ? MALFORMED : revoked ? "R" : "A";
   return flat(
@@ -56,7 +56,7 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
   return {
     secretId: packed.slice(SECRET_ID, secretIdEnd),
     projectId: packed.slice(secretIdEnd),
-    secretHash: flag === MALFORMED ? Buffer.alloc(0) : Buffer.from(packed.slice(DIGEST, SECRET_ID_LENGTH), "latin1"),
+    secretHash: flag === MALFORMED ? "" : packed.slice(DIGEST, SECRET_ID_LENGTH),
     expiresAtMs: expiresAtMs === 0 ? null : expiresAtMs,
     revoked: flag === "R",
   };

@@ -79,6 +79,19 @@ describe("SecretHasher", () => {
     expect(hasher.matches("", stored)).toBe(false);
   });
 
+  it("does not match a stored digest that differs in any one byte", () => {
+    const right = hasher.hash(SECRET);
+    expect(hasher.matches(SECRET, storedDigest(right))).toBe(true);
+    for (let byte = 0; byte < 32; byte++) {
+      const flipped = Buffer.from(right, "hex");
+      flipped[byte] = (flipped[byte] ?? 0) ^ 0x01;
+      expect({ byte, matches: hasher.matches(SECRET, storedDigest(flipped.toString("hex"))) }).toEqual({
+        byte,
+        matches: false,
+      });
+    }
+  });
+
   it("does not match the right secret hashed under another pepper", () => {
     expect(hasher.matches(SECRET, storedDigest(new SecretHasher(`${PEPPER}x`).hash(SECRET)))).toBe(false);
   });

@@ -1,18 +1,25 @@
-import { hash, timingSafeEqual } from "node:crypto";
+import { hash } from "node:crypto";
+
+/**
+ * A SHA-256 digest as a binary string: 32 characters, one per byte ("binary" is Node's name for
+ * latin1). Not a Buffer: each Buffer crypto.hash returns is a fresh ArrayBuffer, and on the
+ * verification hot path those allocations cost more than the hashing (bench/notes.md).
+ */
+export type Digest = string;
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 const DIGEST_BYTES = 32;
 const BLOCK_BYTES = 64;
-const NEVER_MATCHES = Buffer.alloc(0);
+const NEVER_MATCHES: Digest = "";
 // Secrets this long (in UTF-16 units, ≤ 3 UTF-8 bytes each) are hashed in place; Keyturn's own are ~50.
 const IN_PLACE_SECRET_LENGTH = 341;
 
 /**
- * The digest stored as hex in `credential.secret_hash`, as bytes. A malformed value becomes a
- * digest no secret matches (Buffer.from(…, "hex") would silently stop at the first bad character).
+ * The digest stored as hex in `credential.secret_hash`. A malformed value becomes a digest no
+ * secret matches (Buffer.from(…, "hex") would silently stop at the first bad character).
  */
-export function storedDigest(hex: string): Buffer {
-  return HEX_DIGEST.test(hex) ? Buffer.from(hex, "hex") : NEVER_MATCHES;
+export function storedDigest(hex: string): Digest {
+  return HEX_DIGEST.test(hex) ? Buffer.from(hex, "hex").toString("latin1") : NEVER_MATCHES;
 }
 
 /**
@@ -44,17 +51,22 @@ export class SecretHasher {
 
   /** Hex digest, as stored in `credential.secret_hash`. */
   hash(secret: string): string {
-    return this.digest(secret).toString("hex");
+    return Buffer.from(this.digest(secret), "latin1").toString("hex");
   }
 
   /** Constant-time comparison with a stored digest (see storedDigest). */
-  matches(secret: string, stored: Buffer): boolean {
-    return stored.length === DIGEST_BYTES && timingSafeEqual(this.digest(secret), stored);
+  matches(secret: string, stored: Digest): boolean {
+    if (stored.length !== DIGEST_BYTES) return false;
+    const digest = this.digest(secret);
+    // Every byte is compared whatever the first difference (no early exit), as timingSafeEqual does.
+    let difference = 0;
+    for (let i = 0; i < DIGEST_BYTES; i++) difference |= digest.charCodeAt(i) ^ stored.charCodeAt(i);
+    return difference === 0;
   }
 
   // Synchronous from start to end, so the shared buffers are never seen half-written. The secret's
   // bytes are wiped as soon as they are hashed: this long-lived buffer must not keep the last one.
-  private digest(secret: string): Buffer {
+  private digest(secret: string): Digest {
     if (secret.length > IN_PLACE_SECRET_LENGTH) {
       return this.outerHash(Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]));
     }
@@ -64,8 +76,8 @@ export class SecretHasher {
     return digest;
   }
 
-  private outerHash(innerInput: Buffer): Buffer {
-    hash("sha256", innerInput, "buffer").copy(this.outer, BLOCK_BYTES);
-    return hash("sha256", this.outer, "buffer");
+  private outerHash(innerInput: Buffer): Digest {
+    this.outer.write(hash("sha256", innerInput, "binary"), BLOCK_BYTES, "latin1");
+    return hash("sha256", this.outer, "binary");
   }
 }
