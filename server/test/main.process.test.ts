@@ -1,7 +1,7 @@
 // The built server as an operator runs it: `node server/dist/main.js` in a child process, configured
 // only through its environment, in a fresh working directory so ./data lands there.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -515,4 +515,48 @@ describe("the built server process (server/dist/main.js)", () => {
     );
     expect(found).toEqual({ token: 0, signature: 0, secret: 0, jwtSecret: 0, pepper: 0 });
   }, 30_000);
+
+  it("keeps no plaintext secret in memory once it has answered, verified or refused", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: "--heapsnapshot-signal=SIGUSR2" }));
+    await waitUntilReady(server, baseUrl);
+    const credentials = await createDemoSecret(baseUrl, tokenFromCli(server));
+    // Same length and alphabet as the real one: refused as a wrong secret, not as malformed.
+    const wrong = {
+      ...credentials,
+      secret: `${credentials.secret.slice(0, -1)}${credentials.secret.endsWith("A") ? "B" : "A"}`,
+    };
+    const report = (presented: Credentials) =>
+      fetch(`${baseUrl}/analytics/v1/report`, {
+        headers: { authorization: `Basic ${Buffer.from(`${presented.keyId}:${presented.secret}`).toString("base64")}` },
+      });
+    for (let i = 0; i < 3; i++) {
+      expect((await report(credentials)).status).toBe(200);
+      expect((await verify(baseUrl, credentials)).status).toBe(200);
+      expect((await report(wrong)).status).toBe(401);
+      expect((await verify(baseUrl, wrong)).status).toBe(401);
+    }
+
+    // Node writes the snapshot (after a full garbage collection) into the working directory.
+    server.child.kill("SIGUSR2");
+    const snapshotFile = () => readdirSync(server.cwd).find((name) => name.endsWith(".heapsnapshot"));
+    let size = -1;
+    await waitFor(() => {
+      const file = snapshotFile();
+      if (!file) return Promise.resolve(false);
+      // Complete once its size stops changing.
+      const now = statSync(join(server.cwd, file)).size;
+      const done = now > 0 && now === size;
+      size = now;
+      return Promise.resolve(done);
+    }, 60_000);
+    const heap = readFileSync(join(server.cwd, snapshotFile() ?? ""), "utf8");
+    expect(heap.length).toBeGreaterThan(1_000_000);
+    expect(heap).toContain(credentials.keyId);
+    expect({ secret: occurrences(heap, credentials.secret), wrong: occurrences(heap, wrong.secret) }).toEqual({
+      secret: 0,
+      wrong: 0,
+    });
+  }, 90_000);
 });

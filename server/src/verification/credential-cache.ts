@@ -1,5 +1,6 @@
 import { LRUCache } from "lru-cache";
 import type { StoredCredential } from "./credential-lookup";
+import { detached } from "../detached";
 import { pack, unpack, type PackedCredential } from "./packed-credential";
 
 export interface CredentialCacheOptions {
@@ -98,9 +99,7 @@ export class CredentialCache {
     const epoch = this.epoch;
     const loading = this.lookup(keyId)
       .then((credential) => {
-        // A flat copy of the Key ID: the request's string may be a slice of the decoded
-        // Authorization header, which holds the plaintext secret; the cache must not keep it alive.
-        if (this.epoch === epoch) this.entries.set(Buffer.from(keyId, "latin1").toString("latin1"), pack(credential));
+        if (this.epoch === epoch) this.entries.set(detached(keyId), pack(credential));
         return credential;
       })
       .finally(() => {

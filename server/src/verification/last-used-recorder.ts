@@ -2,6 +2,7 @@ import type { Logger } from "pino";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
 import { Credential } from "../api-secrets/credential.entity";
 import type { Database } from "../database/database";
+import { detached } from "../detached";
 
 export interface LastUsedRecorderOptions {
   /** How often pending uses are written. */
@@ -51,7 +52,8 @@ export class LastUsedRecorder {
     }
     const lastWritten = this.written.get(keyId);
     if (lastWritten !== undefined && atMs - lastWritten < this.resolutionMs) return;
-    this.pending.set(keyId, { secretId, atMs });
+    // Held until written and a minute after: not the caller's string, which may pin the secret.
+    this.pending.set(detached(keyId), { secretId, atMs });
   }
 
   start(): void {
