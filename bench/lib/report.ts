@@ -315,7 +315,7 @@ Versions: ${Object.entries(versions)
 
 ## Where the cached path spends its time
 
-A CPU profile (\`node --cpu-prof\`) of the server serving the cached Basic-auth route at 50 connections for 5 s: ${results.profile.samples.toLocaleString("en")} samples, ${(results.profile.busyShare * 100).toFixed(0)} % of them busy. Self time by function, as a share of the busy samples:
+A CPU profile (\`node --cpu-prof\`) of the server serving the cached Basic-auth route at 50 connections for 5 s (start-up, warm-up and shutdown left out): ${results.profile.samples.toLocaleString("en")} samples, ${(results.profile.busyShare * 100).toFixed(0)} % of them busy. Self time by function, as a share of the busy samples:
 
 | Self time | Function |
 | --- | --- |
