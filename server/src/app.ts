@@ -1,6 +1,5 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { expressMiddleware } from "@as-integrations/express5";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
 import express, { type ErrorRequestHandler, type Express } from "express";
@@ -13,9 +12,11 @@ import { AuditEventService } from "./audit/audit-event.service";
 import { HostTokenVerifier } from "./auth/host-token-verifier";
 import { clientIpResolver } from "./client-ip";
 import type { Config } from "./config";
+import type { Context } from "./context";
 import type { Database } from "./database/database";
 import { createGraphQLServer } from "./graphql-server";
 import { closeServer } from "./http/close-server";
+import { graphqlRoute, type Middleware } from "./http/graphql-route";
 import { mountPlayground } from "./http/playground";
 import { pathOf, serializeError } from "./logger";
 import { Metrics } from "./metrics";
@@ -101,13 +102,6 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   const auditEvents = new AuditEventService(db);
   const tokens = new HostTokenVerifier(config.auth);
 
-  const expressApp = express();
-  const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
-  const server = createServer((req, res) => {
-    // The hot path first: no framework, and no per-request logger (it logs its one error line itself).
-    if (!handleVerification(req, res)) expressApp(req, res);
-  });
-
   const apollo = createGraphQLServer({
     schema: await buildKeyturnSchema({ apiSecrets, auditEvents }),
     config,
@@ -116,28 +110,72 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   });
   await apollo.start();
 
+  // Security headers everywhere; pages that need a Content-Security-Policy set their own
+  // (the playground runs inline scripts, the demo portal has a stricter one).
+  const securityHeaders = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  const requestLog = pinoHttp({
+    logger,
+    // Every request but the verification routes gets its id here; req.log (and the GraphQL
+    // context's log) carry it.
+    genReqId: assignRequestId,
+    customProps: (req) => ({ requestId: req.id }),
+    autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)) },
+    // Only what an operator needs: never bodies, headers or query strings (a mistyped client
+    // might put credentials there), and errors through the same serializer as every other log.
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: serializeError,
+    },
+  });
+  // Host portals on other origins embed the widget; only the listed ones may call from a browser.
+  const graphqlCors = cors({
+    origin: config.http.corsOrigins,
+    methods: ["GET", "POST"],
+    allowedHeaders: ["authorization", "content-type", "apollo-require-preflight"],
+    maxAge: 600,
+  });
+  const noStore: Middleware = (_req, res, next) => {
+    // Create and rotate responses carry plaintext secrets: nothing may store them.
+    res.setHeader("cache-control", "no-store");
+    next();
+  };
+  const graphqlBody = express.json({ limit: GRAPHQL_BODY_LIMIT });
+  const graphqlContext = async (req: IncomingMessage): Promise<Context> => {
+    const log = req.log;
+    try {
+      const authentication = await tokens.authenticate(req.headers.authorization);
+      if (authentication.status === "REJECTED") {
+        log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
+      }
+      return { authentication, ip: clientIp(req), userAgent: req.headers["user-agent"] ?? null, log };
+    } catch (error) {
+      // Apollo answers this with a masked error before any plugin sees the request: log it here.
+      log.error({ err: error }, "GraphQL operation failed");
+      throw error;
+    }
+  };
+  const graphql = graphqlRoute(apollo, {
+    middleware: [securityHeaders, requestLog, graphqlCors, noStore, graphqlBody],
+    context: graphqlContext,
+    onError: answerRequestError,
+  });
+
+  const expressApp = express();
+  const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
+  const server = createServer((req, res) => {
+    // The hot path first: no framework, and no per-request logger (it logs its one error line itself).
+    if (handleVerification(req, res)) return;
+    // Then the mutations' path, without Express's router (the same middleware, in the same order).
+    if (req.method === "POST" && pathOf(req.url) === GRAPHQL_PATH) graphql.handle(req, res);
+    else expressApp(req, res);
+  });
+
   let shuttingDown = false;
   expressApp.disable("x-powered-by");
   expressApp.set("trust proxy", config.http.trustProxy);
-  // Security headers everywhere; pages that need a Content-Security-Policy set their own
-  // (the playground runs inline scripts, the demo portal has a stricter one).
-  expressApp.use(helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false }));
-  expressApp.use(
-    pinoHttp({
-      logger,
-      // Every request Express serves gets its id here; req.log (and the GraphQL context's log) carry it.
-      genReqId: assignRequestId,
-      customProps: (req) => ({ requestId: req.id }),
-      autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)) },
-      // Only what an operator needs: never bodies, headers or query strings (a mistyped client
-      // might put credentials there), and errors through the same serializer as every other log.
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: serializeError,
-      },
-    }),
-  );
+  expressApp.use(securityHeaders);
+  expressApp.use(requestLog);
 
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -159,38 +197,8 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
-  expressApp.use(
-    GRAPHQL_PATH,
-    // Host portals on other origins embed the widget; only the listed ones may call from a browser.
-    cors({
-      origin: config.http.corsOrigins,
-      methods: ["GET", "POST"],
-      allowedHeaders: ["authorization", "content-type", "apollo-require-preflight"],
-      maxAge: 600,
-    }),
-    (_req, res, next) => {
-      // Create and rotate responses carry plaintext secrets: nothing may store them.
-      res.setHeader("cache-control", "no-store");
-      next();
-    },
-    express.json({ limit: GRAPHQL_BODY_LIMIT }),
-    expressMiddleware(apollo, {
-      context: async ({ req }) => {
-        const log = req.log;
-        try {
-          const authentication = await tokens.authenticate(req.headers.authorization);
-          if (authentication.status === "REJECTED") {
-            log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
-          }
-          return { authentication, ip: clientIp(req), userAgent: req.get("user-agent") ?? null, log };
-        } catch (error) {
-          // Apollo answers this with a masked error before any plugin sees the request: log it here.
-          log.error({ err: error }, "GraphQL operation failed");
-          throw error;
-        }
-      },
-    }),
-  );
+  // GET queries, CORS preflights and paths below /graphql; POST /graphql itself is served above.
+  expressApp.use(GRAPHQL_PATH, graphqlCors, noStore, graphqlBody, graphql.execute);
 
   await extend?.(expressApp);
   expressApp.get("/", (_req, res) => {
@@ -200,18 +208,27 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     res.status(404).json({ error: "Not found" });
   });
   expressApp.use(((error: unknown, req, res, _next) => {
-    // Express and body-parser errors carry the HTTP status to answer (400 bad JSON, 413 too large).
-    const declared = (error as { status?: unknown } | null)?.status;
-    const status = typeof declared === "number" && declared >= 400 && declared < 500 ? declared : 500;
-    if (status === 500) req.log.error({ err: error }, "Request failed");
-    const message =
-      status === 413 ? "Request body too large" : status === 500 ? "Internal server error" : "Bad request";
-    res
-      .status(status)
-      .json({ errors: [{ message, extensions: { code: status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST" } }] });
+    answerRequestError(error, req, res);
   }) satisfies ErrorRequestHandler);
 
   lastUsed.start();
+
+  /** Express's and body-parser's failures carry the HTTP status to answer (400 bad JSON, 413 too large). */
+  function answerRequestError(error: unknown, req: IncomingMessage, res: ServerResponse): void {
+    const declared = (error as { status?: unknown } | null)?.status;
+    const status = typeof declared === "number" && declared >= 400 && declared < 500 ? declared : 500;
+    if (status === 500) req.log.error({ err: error }, "Request failed");
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    const message =
+      status === 413 ? "Request body too large" : status === 500 ? "Internal server error" : "Bad request";
+    const code = status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
+    res.statusCode = status;
+    res.setHeader("content-type", "application/json; charset=utf-8");
+    res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
+  }
 
   return {
     server,

@@ -197,6 +197,15 @@ describeEachDatabase("cross-origin embedding", (createDatabase) => {
     expect(preflight.headers["access-control-allow-headers"]).toMatch(/authorization/);
   });
 
+  it("answers the portal's actual POST with its origin allowed, and another origin's without", async () => {
+    const post = (origin: string) =>
+      server.http().post("/graphql").set("origin", origin).send({ query: "{ __typename }" });
+    const listed = await post("https://portal.example.com");
+    expect(listed.status).toBe(200);
+    expect(listed.headers["access-control-allow-origin"]).toBe("https://portal.example.com");
+    expect((await post("https://evil.example")).headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
   it("gives any other origin no CORS headers", async () => {
     const preflight = await server
       .http()
