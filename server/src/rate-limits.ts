@@ -1,7 +1,6 @@
 import type { Redis } from "ioredis";
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config } from "./config";
-import { detached } from "./detached";
 import { NextTurnBatch } from "./next-turn-batch";
 
 const WINDOW_SECONDS = 60;
@@ -78,8 +77,7 @@ export class RateLimits {
    */
   countFailedVerification(ip: string, keyId: string | undefined): void {
     this.countFailure(this.failuresByIp, `ip:${ip}`);
-    // The limiters keep the key for a minute: a copy, not the caller's Key ID (see detached).
-    if (keyId) this.countFailure(this.failuresByKeyId, detached(`key:${keyId}`));
+    if (keyId) this.countFailure(this.failuresByKeyId, `key:${keyId}`);
   }
 
   private countFailure(limiter: RateLimiterAbstract, key: string): void {
