@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
@@ -18,6 +18,7 @@ import { createGraphQLServer } from "./graphql-server";
 import { closeServer } from "./http/close-server";
 import { graphqlRoute, type Middleware } from "./http/graphql-route";
 import { mountPlayground } from "./http/playground";
+import { answerRequestError } from "./http/request-error";
 import { pathOf, serializeError } from "./logger";
 import { Metrics } from "./metrics";
 import { RateLimits } from "./rate-limits";
@@ -155,8 +156,11 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
       throw error;
     }
   };
+  // Every request but the verification routes passes the first list; /graphql then the second.
+  const everyRequest: Middleware[] = [securityHeaders, requestLog];
+  const graphqlMiddleware: Middleware[] = [graphqlCors, noStore, graphqlBody];
   const graphql = graphqlRoute(apollo, {
-    middleware: [securityHeaders, requestLog, graphqlCors, noStore, graphqlBody],
+    middleware: [...everyRequest, ...graphqlMiddleware],
     context: graphqlContext,
     onError: answerRequestError,
   });
@@ -174,8 +178,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   let shuttingDown = false;
   expressApp.disable("x-powered-by");
   expressApp.set("trust proxy", config.http.trustProxy);
-  expressApp.use(securityHeaders);
-  expressApp.use(requestLog);
+  expressApp.use(...everyRequest);
 
   expressApp.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });
@@ -198,7 +201,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   });
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
   // GET queries, CORS preflights and paths below /graphql; POST /graphql itself is served above.
-  expressApp.use(GRAPHQL_PATH, graphqlCors, noStore, graphqlBody, graphql.execute);
+  expressApp.use(GRAPHQL_PATH, ...graphqlMiddleware, graphql.execute);
 
   await extend?.(expressApp);
   expressApp.get("/", (_req, res) => {
@@ -212,23 +215,6 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   }) satisfies ErrorRequestHandler);
 
   lastUsed.start();
-
-  /** Express's and body-parser's failures carry the HTTP status to answer (400 bad JSON, 413 too large). */
-  function answerRequestError(error: unknown, req: IncomingMessage, res: ServerResponse): void {
-    const declared = (error as { status?: unknown } | null)?.status;
-    const status = typeof declared === "number" && declared >= 400 && declared < 500 ? declared : 500;
-    if (status === 500) req.log.error({ err: error }, "Request failed");
-    if (res.headersSent) {
-      res.destroy();
-      return;
-    }
-    const message =
-      status === 413 ? "Request body too large" : status === 500 ? "Internal server error" : "Bad request";
-    const code = status === 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST";
-    res.statusCode = status;
-    res.setHeader("content-type", "application/json; charset=utf-8");
-    res.end(JSON.stringify({ errors: [{ message, extensions: { code } }] }));
-  }
 
   return {
     server,
