@@ -41,6 +41,8 @@ const swcReact = [
 module.exports = {
   projects: [
     workspace("shared"),
+    // The bench's own helpers (parsing wrk, percentiles); the bench itself runs with `npm run bench`.
+    workspace("bench"),
     // The reliability suite is slow and MariaDB-only: `npm run test:reliability` runs it.
     workspace("server", { testPathIgnorePatterns: ["/node_modules/", "/dist/", "/reliability/"] }),
     workspace("widget", {

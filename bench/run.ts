@@ -1,17 +1,18 @@
 // `npm run bench`: every performance figure of docs/performance.md, measured on this machine as a
-// ratio to a bare node:http server in the same run (see bench/README.md for the method).
+// ratio to a bare node:http server in the same run (the method heads docs/performance.md: bench/lib/report.ts).
 import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { cpus, loadavg, release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
+import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
 import { addFillerCredentials, databaseUrl, dropDatabase, queryOne, recreateDatabase, selectCount } from "./lib/mysql";
 import { freePort } from "./lib/ports";
-import { ROOT, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
+import { ROOT, SERVER_CORE, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type ScenarioResult } from "./lib/report";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
@@ -297,6 +298,16 @@ async function benchMutations(server: BenchProcess) {
     secrets.map((id, i) => graphqlRequest(ROTATE_SECRET, { input: { id, gracePeriodSeconds: 0 } }, tokens[i] ?? "")),
     { countErrorsIn: '"errors"' },
   );
+  // MariaDB alone, before and after: which of the two limited a run (bench/commit-baseline.ts).
+  const commitBaseline: Record<string, CommitBaselineResult[]> = {};
+  const measureBaseline = async () => {
+    for (const connections of [10, 50]) {
+      const result = await commitBaselineOnServerCore(connections);
+      (commitBaseline[`c${connections}`] ??= []).push(result);
+      log(`  MariaDB alone at c${connections}: ${Math.round(result.rps)} commits/s, p99 ${result.p99.toFixed(1)} ms`);
+    }
+  };
+  await measureBaseline();
   const results: Record<string, LoadResult> = {};
   for (const [name, script] of [
     ["createSecret", creates],
@@ -312,12 +323,32 @@ async function benchMutations(server: BenchProcess) {
       );
     }
   }
+  await measureBaseline();
   // COUNT(*) comes back from mysql2 as a string (BIGINT).
   const keys = await queryOne<{ total: number | string; distinctKeys: number | string }>(
     "SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential",
     "keyturn_bench_mutations",
   );
-  return { results, credentials: Number(keys.total), duplicateKeyIds: Number(keys.total) - Number(keys.distinctKeys) };
+  return {
+    results,
+    commitBaseline,
+    credentials: Number(keys.total),
+    duplicateKeyIds: Number(keys.total) - Number(keys.distinctKeys),
+  };
+}
+
+/** bench/commit-baseline.ts in its own process, on the core Keyturn runs on. */
+async function commitBaselineOnServerCore(connections: number): Promise<CommitBaselineResult> {
+  const { stdout } = await run("taskset", [
+    "-c",
+    SERVER_CORE,
+    process.execPath,
+    join(ROOT, "bench/dist/commit-baseline.js"),
+    "keyturn_bench_mutations",
+    String(connections),
+    "5",
+  ]);
+  return JSON.parse(stdout) as CommitBaselineResult;
 }
 
 async function profileCachedPath(small: Credential[]) {
