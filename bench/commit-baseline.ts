@@ -1,6 +1,7 @@
 // MariaDB's own floor for a durable write, measured beside the mutations: `connections` clients in
-// a closed loop, each committing the shape of a createSecret with nothing of Keyturn in the way —
-// raw mysql2, START TRANSACTION, two INSERTs (a secret row and a credential row), COMMIT — for
+// a closed loop, each committing a lower bound of a createSecret's database work with nothing of
+// Keyturn in the way — raw mysql2, START TRANSACTION, two INSERTs (a secret row and a credential
+// row), COMMIT; a create also reserves its project's slot and writes an audit event — for
 // `seconds`. The mutation goals are absolute numbers, and this VM's commit latency drifts by 2×
 // within an hour: this tells a slow disk phase from a slow Keyturn. `npm run bench` runs it in its
 // own process on the server core (`taskset -c 0`), where Keyturn runs; it prints one JSON result.
@@ -53,8 +54,11 @@ export async function measureCommitBaseline(
   connections: number,
   seconds: number,
 ): Promise<CommitBaselineResult> {
-  const clients = await Promise.all(Array.from({ length: connections }, () => connect(database)));
+  const opened = await Promise.allSettled(Array.from({ length: connections }, () => connect(database)));
+  const clients = opened.flatMap((result) => (result.status === "fulfilled" ? [result.value] : []));
   try {
+    const failed = opened.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
     for (const sql of TABLES) await clients[0]?.query(sql);
     const latencies: number[] = [];
     const started = performance.now();
@@ -80,7 +84,8 @@ export async function measureCommitBaseline(
       max: latencies.at(-1) ?? NaN,
     };
   } finally {
-    await Promise.all(clients.map((connection) => connection.end()));
+    // Closing must not hide the failure that brought us here.
+    await Promise.allSettled(clients.map((connection) => connection.end()));
   }
 }
 

@@ -25,6 +25,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LATENCY_SECONDS = 2;
 const MUTATION_SECONDS = 5;
 const BASELINE_SECONDS = 3;
+/** The mutation server's DB_POOL_SIZE (its default), and so the commit baseline's connections. */
+const MUTATION_POOL_SIZE = 10;
 const FILLER = Number(process.env.BENCH_CREDENTIALS ?? 1_000_000);
 const SAMPLE_SMALL = 1_000;
 const SAMPLE_LARGE = 5_000;
@@ -223,7 +225,11 @@ async function main(): Promise<void> {
 
     // ---- Mutations through GraphQL on MariaDB.
     log("mutations: createSecret and rotateSecret through GraphQL");
-    const mutationServer = keep(await startKeyturn("mutations", databaseUrl("keyturn_bench_mutations")));
+    const mutationServer = keep(
+      await startKeyturn("mutations", databaseUrl("keyturn_bench_mutations"), {
+        DB_POOL_SIZE: String(MUTATION_POOL_SIZE),
+      }),
+    );
     const mutations = await benchMutations(mutationServer);
 
     // ---- CPU profile of the cached path under load.
@@ -253,6 +259,7 @@ async function main(): Promise<void> {
         storedLarge: Number(stored.n),
         mutationSeconds: MUTATION_SECONDS,
         baselineSeconds: BASELINE_SECONDS,
+        poolSize: MUTATION_POOL_SIZE,
       },
       scenarios: [...scenarios.values()],
       queries,
@@ -308,17 +315,18 @@ async function benchMutations(server: BenchProcess) {
     { countErrorsIn: '"errors"' },
   );
   // In rounds, like the verification figures: a single 5 s run's p99 is one draw of this VM's
-  // tails. Each round starts with MariaDB alone at the same concurrencies (bench/commit-baseline.ts),
-  // so the report can tell a slow disk phase from a slow Keyturn.
-  const commitBaseline: Record<string, CommitBaselineResult[]> = {};
+  // tails. Each round starts with MariaDB alone at Keyturn's pool size, the most transactions it
+  // has open at once (bench/commit-baseline.ts): the report can tell a slow disk phase from a slow
+  // Keyturn.
+  const commitBaseline: CommitBaselineResult[] = [];
   const results: Record<string, LoadResult[]> = {};
   for (let round = 1; round <= ROUNDS; round++) {
     log(`mutations round ${round}/${ROUNDS}`);
-    for (const connections of [10, 50]) {
-      const result = await commitBaselineOnServerCore(connections);
-      (commitBaseline[`c${connections}`] ??= []).push(result);
-      log(`  MariaDB alone at c${connections}: ${Math.round(result.rps)} commits/s, p99 ${result.p99.toFixed(1)} ms`);
-    }
+    const alone = await commitBaselineOnServerCore(MUTATION_POOL_SIZE);
+    commitBaseline.push(alone);
+    log(
+      `  MariaDB alone at c${MUTATION_POOL_SIZE}: ${Math.round(alone.rps)} commits/s, p99 ${alone.p99.toFixed(1)} ms`,
+    );
     for (const [name, script] of [
       ["createSecret", creates],
       ["rotateSecret", rotations],

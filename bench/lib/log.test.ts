@@ -8,6 +8,13 @@ describe("percentile", () => {
     expect(percentile(hundred, 50)).toBe(50);
     expect(percentile(hundred, 99)).toBe(99);
     expect(percentile(hundred, 100)).toBe(100);
+    expect(percentile(hundred, 7)).toBe(7);
+    expect(
+      percentile(
+        Array.from({ length: 1000 }, (_, i) => i + 1),
+        99.9,
+      ),
+    ).toBe(999);
     expect(percentile([3, 7, 9], 50)).toBe(7);
     expect(percentile([3, 7, 9], 99)).toBe(9);
   });

@@ -15,5 +15,6 @@ export function median(values: number[]): number {
 /** The nearest-rank percentile (0 < p ≤ 100) of values sorted in ascending order. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1] ?? NaN;
+  // p × n first: (p / 100) × n rounds up past whole ranks (7 / 100 × 100 is 7.000000000000001).
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p * sorted.length) / 100))) - 1] ?? NaN;
 }
