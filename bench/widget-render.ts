@@ -18,7 +18,7 @@ import { gzipSync } from "node:zlib";
 import { chromium, type Browser } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS } from "./lib/chromium";
 import { adminToken, createSecrets, graphql } from "./lib/graphql";
-import { median } from "./lib/log";
+import { median, percentile } from "./lib/log";
 import { ROOT, startKeyturn, type BenchProcess } from "./lib/processes";
 
 export interface WidgetRenderResult {
@@ -102,11 +102,6 @@ function bundleSizes(root: string): WidgetRenderResult["bundle"] {
 // Statistics
 
 const round = (ms: number): number => Math.round(ms * 100) / 100;
-
-/** Nearest-rank percentile. */
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The page
