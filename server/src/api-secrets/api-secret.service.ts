@@ -6,6 +6,7 @@ import { requireSecretRole } from "../auth/authorize";
 import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
+import { runStatement } from "../database/prepared";
 import { insertRow, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
@@ -236,7 +237,8 @@ export class ApiSecretService {
     const params = [projectId, maxActivePerProject];
     let createdCount: number | undefined;
     if (this.db.dialect === "mysql") {
-      const result = await manager.query<{ affectedRows: number; insertId: number }>(
+      const result = await runStatement<{ affectedRows: number; insertId: number }>(
+        manager,
         "UPDATE project SET active_secret_count = active_secret_count + 1, " +
           "created_secret_count = LAST_INSERT_ID(created_secret_count + 1) " +
           "WHERE id = ? AND active_secret_count < ?",

@@ -4,6 +4,7 @@ import type { Pool, PoolConnection } from "mysql2";
 import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
+import { executePrepared } from "./prepared";
 
 export type Dialect = "mysql" | "sqlite";
 
@@ -128,12 +129,9 @@ export class Database {
       },
     );
     try {
-      return await new Promise<T[]>((resolve, reject) => {
-        connection.execute(sql, [...params], (error, rows) => {
-          if (error) reject(asUnavailable(error, "not-applied"));
-          else resolve(rows as T[]);
-        });
-      });
+      return await executePrepared<T[]>(connection, sql, params);
+    } catch (error) {
+      throw asUnavailable(error, "not-applied");
     } finally {
       connection.release();
     }

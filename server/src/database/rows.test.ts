@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, expect, it } from "@jest/globals";
+import { QueryFailedError } from "typeorm";
 import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
@@ -45,10 +46,14 @@ describeEachDatabase("insertRow and updateRow", (createDatabase) => {
   it("stores exactly what manager.insert stores: dates to the millisecond, nulls, quotes, an ellipsis", async () => {
     await db.dataSource.manager.insert(ApiSecret, secret("00000000-0000-4000-8000-000000000001"));
     await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000002"));
+    // In a transaction, MySQL takes the prepared-statement path (binary protocol): the same row.
+    await db.transaction((manager) => insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000009")));
 
     const viaInsert = await stored("api_secret", "00000000-0000-4000-8000-000000000001");
     const viaInsertRow = await stored("api_secret", "00000000-0000-4000-8000-000000000002");
     expect(viaInsertRow).toEqual({ ...viaInsert, id: "00000000-0000-4000-8000-000000000002" });
+    const viaTransaction = await stored("api_secret", "00000000-0000-4000-8000-000000000009");
+    expect(viaTransaction).toEqual({ ...viaInsert, id: "00000000-0000-4000-8000-000000000009" });
     const read = await db.dataSource.manager.findOneByOrFail(ApiSecret, { id: "00000000-0000-4000-8000-000000000002" });
     expect(read).toMatchObject({
       projectId: "project-1",
@@ -97,7 +102,7 @@ describeEachDatabase("insertRow and updateRow", (createDatabase) => {
       rotatedAt: null,
     };
     await db.dataSource.manager.update(ApiSecret, "00000000-0000-4000-8000-000000000005", changes);
-    await updateRow(db.dataSource.manager, ApiSecret, "00000000-0000-4000-8000-000000000006", changes);
+    await db.transaction((manager) => updateRow(manager, ApiSecret, "00000000-0000-4000-8000-000000000006", changes));
 
     const viaUpdate = await stored("api_secret", "00000000-0000-4000-8000-000000000005");
     const viaUpdateRow = await stored("api_secret", "00000000-0000-4000-8000-000000000006");
@@ -122,5 +127,45 @@ describeEachDatabase("insertRow and updateRow", (createDatabase) => {
       "ApiSecret.revokedBy has no value",
     );
     expect((await stored("api_secret", id))?.revoked_by).toBeNull();
+  });
+
+  it("runs a transaction's statements as prepared statements on MySQL, each parsed once per connection", async () => {
+    const counted = await db.transaction(async (manager) => {
+      const status = async () => {
+        if (db.dialect !== "mysql") return { prepared: 0, executed: 0 };
+        const rows = await manager.query<Array<{ Variable_name: string; Value: string }>>(
+          "SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_execute')",
+        );
+        const value = (name: string) => Number(rows.find((row) => row.Variable_name === name)?.Value ?? NaN);
+        return { prepared: value("Com_stmt_prepare"), executed: value("Com_stmt_execute") };
+      };
+      const before = await status();
+      await insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000010"));
+      await insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000013"));
+      await updateRow(manager, ApiSecret, "00000000-0000-4000-8000-000000000010", { revokedBy: "a@example.com" });
+      const after = await status();
+      return { prepared: after.prepared - before.prepared, executed: after.executed - before.executed };
+    });
+    if (db.dialect === "mysql") expect(counted).toEqual({ prepared: 2, executed: 3 });
+    expect((await stored("api_secret", "00000000-0000-4000-8000-000000000010"))?.revoked_by).toBe("a@example.com");
+    expect(await stored("api_secret", "00000000-0000-4000-8000-000000000013")).toBeDefined();
+  });
+
+  it("reports a failed statement as TypeORM does, with the driver's error, and rolls the change back", async () => {
+    const id = "00000000-0000-4000-8000-000000000011";
+    await insertRow(db.dataSource.manager, ApiSecret, secret(id));
+    const failed = db.transaction(async (manager) => {
+      await insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000012"));
+      await insertRow(manager, ApiSecret, secret(id));
+    });
+    const error = await failed.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(error).toBeInstanceOf(QueryFailedError);
+    const driverError = (error as QueryFailedError & { driverError: { code?: string; errno?: number } }).driverError;
+    if (db.dialect === "mysql") expect(driverError).toMatchObject({ code: "ER_DUP_ENTRY", errno: 1062 });
+    else expect(driverError.code).toBe("SQLITE_CONSTRAINT_PRIMARYKEY");
+    expect(await stored("api_secret", "00000000-0000-4000-8000-000000000012")).toBeUndefined();
   });
 });

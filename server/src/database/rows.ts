@@ -1,11 +1,13 @@
 import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { runStatement } from "./prepared";
 
 // The write path's statements, built once from TypeORM's metadata. `manager.insert` and
 // `manager.update` rebuild theirs through the query builder on every call: a create's three
 // inserts cost more server CPU that way than its six round trips to MariaDB (docs/performance.md,
-// "Mutations"). Each value still goes through the driver's own conversion (dates, booleans, JSON),
-// so what is stored is what `manager.insert` and `manager.update` would store.
+// "Mutations"). On MySQL they run as prepared statements (see runStatement). Each value still
+// goes through the driver's own conversion (dates, booleans, JSON), so what is stored is what
+// `manager.insert` and `manager.update` would store.
 
 interface Statement {
   sql: string;
@@ -34,7 +36,7 @@ export async function insertRow<T extends ObjectLiteral>(
     };
     inserts.set(metadata, statement);
   }
-  await manager.query(statement.sql, values(manager, metadata, statement.columns, row));
+  await runStatement(manager, statement.sql, values(manager, metadata, statement.columns, row));
 }
 
 /** Sets `changes` on the row whose primary key is `id` (an entity with a single-column key). */
@@ -65,7 +67,7 @@ export async function updateRow<T extends ObjectLiteral>(
     };
     byProperties.set(key, statement);
   }
-  await manager.query(statement.sql, [...values(manager, metadata, statement.columns, changes), id]);
+  await runStatement(manager, statement.sql, [...values(manager, metadata, statement.columns, changes), id]);
 }
 
 function values(

@@ -1,0 +1,39 @@
+import type { ExecuteValues, PoolConnection } from "mysql2";
+import { type EntityManager, QueryFailedError } from "typeorm";
+
+/** `sql` as a prepared statement on one mysql2 connection, which keeps it for the next call. */
+export function executePrepared<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    // The driver converts each value by its JavaScript type (dates, numbers, strings, null).
+    connection.execute(sql, [...params] as ExecuteValues[], (error, result) => {
+      if (error) reject(error);
+      else resolve(result as T);
+    });
+  });
+}
+
+/**
+ * One statement of a change. Inside a MySQL transaction it runs as a prepared statement on the
+ * transaction's connection, so MariaDB parses it once per connection: TypeORM's `query` sends
+ * text, parsed on every call, and a create's statements cost Keyturn and MariaDB each about a
+ * sixth more CPU that way (docs/performance.md). A failure keeps TypeORM's shape (QueryFailedError
+ * carrying the driver's error), which the deadlock retry and the error mapping read. Anywhere else
+ * (SQLite, or a manager outside a transaction) it is TypeORM's `query`.
+ */
+export async function runStatement<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T> {
+  const connection = transactionConnection(manager);
+  if (!connection) return manager.query<T>(sql, params);
+  try {
+    return await executePrepared<T>(connection, sql, params);
+  } catch (error) {
+    throw new QueryFailedError(sql, params, error as Error);
+  }
+}
+
+function transactionConnection(manager: EntityManager): PoolConnection | undefined {
+  const runner = manager.queryRunner;
+  const { type } = manager.dataSource.options;
+  if ((type !== "mysql" && type !== "mariadb") || !runner?.isTransactionActive || runner.isReleased) return undefined;
+  // TypeORM's MySQL query runner holds its pooled mysql2 connection here once connected.
+  return (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection;
+}
