@@ -12,8 +12,16 @@ import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
 import { addFillerCredentials, databaseUrl, dropDatabase, queryOne, recreateDatabase, selectCount } from "./lib/mysql";
 import { freePort } from "./lib/ports";
-import { ROOT, SERVER_CORE, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
-import { writeReport, type BenchResults, type Measurement, type ScenarioResult } from "./lib/report";
+import {
+  cpuMicros,
+  localMariadbPid,
+  ROOT,
+  SERVER_CORE,
+  startBare,
+  startKeyturn,
+  type BenchProcess,
+} from "./lib/processes";
+import { writeReport, type BenchResults, type Measurement, type MutationCpu, type ScenarioResult } from "./lib/report";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
 import { measureWidgetRender } from "./widget-render";
@@ -320,6 +328,10 @@ async function benchMutations(server: BenchProcess) {
   // Keyturn.
   const commitBaseline: CommitBaselineResult[] = [];
   const results: Record<string, LoadResult[]> = {};
+  // The CPU both processes spend per mutation: with a 2-core machine shared by the server,
+  // MariaDB and wrk, it bounds the rate any admin count can reach, whatever the disk does.
+  const mariadb = localMariadbPid();
+  const cpu: Record<string, MutationCpu[]> = {};
   for (let round = 1; round <= ROUNDS; round++) {
     log(`mutations round ${round}/${ROUNDS}`);
     const alone = await commitBaselineOnServerCore(MUTATION_POOL_SIZE);
@@ -333,11 +345,18 @@ async function benchMutations(server: BenchProcess) {
     ] as const) {
       await wrk({ url: server.url, connections: 10, seconds: 1, script });
       for (const connections of [10, 50]) {
+        const before = { server: server.cpuMicros(), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
         const result = await wrk({ url: server.url, connections, seconds: MUTATION_SECONDS, script });
+        const used: MutationCpu = {
+          serverMicros: (server.cpuMicros() - before.server) / result.requests,
+          mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
+        };
         (results[`${name} c${connections}`] ??= []).push(result);
+        (cpu[`${name} c${connections}`] ??= []).push(used);
         log(
           `  ${name} at c${connections}: ${Math.round(result.rps)}/s, p99 ${result.p99.toFixed(1)} ms, ` +
-            `${result.counters.errors ?? "?"} errors`,
+            `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(used.serverMicros)} µs, ` +
+            `MariaDB ${used.mariadbMicros === null ? "n/a" : `${Math.round(used.mariadbMicros)} µs`}`,
         );
       }
     }
@@ -349,6 +368,7 @@ async function benchMutations(server: BenchProcess) {
   );
   return {
     results,
+    cpu,
     commitBaseline,
     credentials: Number(keys.total),
     duplicateKeyIds: Number(keys.total) - Number(keys.distinctKeys),

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -43,6 +43,11 @@ export class BenchProcess {
     const status = readFileSync(`/proc/${this.pid}/status`, "utf8");
     const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
     return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
+  }
+
+  /** CPU time used so far, all threads, in µs. */
+  cpuMicros(): number {
+    return cpuMicros(this.pid);
   }
 
   async waitReady(path: string, ms = 30_000): Promise<void> {
@@ -119,4 +124,25 @@ export async function startKeyturn(
   );
   await server.waitReady("/readyz");
   return server;
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ). */
+const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
+
+/** CPU time (user + system, all threads) a process has used so far, in µs, from /proc/<pid>/stat. */
+export function cpuMicros(pid: number): number {
+  // The command name, in parentheses, may hold spaces: the fields are counted after it.
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
+/** The local MariaDB server's pid, or undefined when none runs on this machine (BENCH_MYSQL_URL elsewhere). */
+export function localMariadbPid(): number | undefined {
+  try {
+    const pid = Number(execFileSync("pgrep", ["-o", "-x", "mariadbd|mysqld"]).toString().trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
 }
