@@ -78,6 +78,13 @@ describeEachDatabase("Database", (createDatabase) => {
     expect(row.createdAt.toISOString()).toBe(at.toISOString());
   });
 
+  it("migrates with a pool of one connection (the migration lock's connection runs them)", async () => {
+    const db = await Database.open(parseDatabaseUrl(database.url, "/unused"), { poolSize: 1, acquireTimeoutMs: 5_000 });
+    opened.push(db);
+    expect(await tables(db)).toEqual(TABLES);
+    expect(await db.dataSource.showMigrations()).toBe(false);
+  });
+
   it("lets instances that start together migrate once", async () => {
     const results = await Promise.allSettled([open(), open(), open()]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "fulfilled"]);

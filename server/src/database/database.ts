@@ -1,7 +1,14 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool, PoolConnection } from "mysql2";
-import type { DataSource, EntityManager, ObjectLiteral, QueryRunner, SelectQueryBuilder } from "typeorm";
+import {
+  MigrationExecutor,
+  type DataSource,
+  type EntityManager,
+  type ObjectLiteral,
+  type QueryRunner,
+  type SelectQueryBuilder,
+} from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
 import { executePrepared } from "./prepared";
@@ -263,7 +270,8 @@ export class Database {
       await this.dataSource.runMigrations({ transaction: "all" });
       return;
     }
-    // Instances starting together must not run the same migration twice: hold a named lock.
+    // Instances starting together must not run the same migration twice: hold a named lock, and
+    // migrate on the connection that holds it (a pool of one has no other to give).
     const runner = this.dataSource.createQueryRunner();
     try {
       const [row] = (await runner.query("SELECT GET_LOCK(?, 60) AS acquired", [MIGRATION_LOCK])) as Array<{
@@ -271,7 +279,9 @@ export class Database {
       }>;
       if (row?.acquired !== 1) throw new Error("Timed out waiting for another instance's migrations");
       try {
-        await this.dataSource.runMigrations({ transaction: "each" });
+        const executor = new MigrationExecutor(this.dataSource, runner);
+        executor.transaction = "each";
+        await executor.executePendingMigrations();
       } finally {
         await runner.query("SELECT RELEASE_LOCK(?)", [MIGRATION_LOCK]);
       }
