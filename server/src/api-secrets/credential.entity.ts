@@ -20,6 +20,8 @@ registerEnumType(CredentialStatus, {
 @Entity("credential")
 @Index("uq_credential_key_id", ["keyId"], { unique: true })
 @Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
+// A change reads (and locks) the secret's live credentials through this index, not its history.
+@Index("idx_credential_live", ["secretId", "revokedAt", "expiresAt"])
 @ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
 export class Credential {
   @PrimaryColumn({ type: "varchar", length: 36 })

@@ -1,0 +1,142 @@
+import { randomUUID } from "node:crypto";
+import { CredentialFormat } from "@keyturn/shared";
+import { afterEach, beforeEach, expect, it } from "@jest/globals";
+import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
+import type { Actor } from "../auth/actor";
+import { Principal } from "../auth/principal";
+import { parseDatabaseUrl } from "../config";
+import { Database } from "../database/database";
+import { insertRow } from "../database/rows";
+import { SecretHasher } from "../verification/secret-hasher";
+import { ApiSecret } from "./api-secret.entity";
+import { Credential } from "./credential.entity";
+import { ApiSecretService } from "./api-secret.service";
+
+const actor: Actor = {
+  principal: new Principal("admin@example.com", new Map([["acme", "admin"]])),
+  ip: null,
+  userAgent: null,
+};
+
+describeEachDatabase("ApiSecretService with a long history", (createDatabase) => {
+  let database: TestDatabase;
+  let db: Database;
+  let service: ApiSecretService;
+  let clock: number;
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    // One pooled connection: every statement, and the session counters read below, share it.
+    db = await Database.open(parseDatabaseUrl(database.url, "/unused"), { poolSize: 1 });
+    clock = Date.parse("2026-12-01T00:00:00.000Z");
+    service = new ApiSecretService(db, new CredentialFormat(), new SecretHasher("pepper-0123456789abcdefghijklmnop"), {
+      maxActivePerProject: 10,
+      now: () => new Date(clock),
+    });
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  /** Rows and index entries MariaDB's storage engine read (Handler_read_*) while `work` ran; not counted on SQLite. */
+  async function rowsRead(work: () => Promise<unknown>): Promise<number | undefined> {
+    if (db.dialect !== "mysql") {
+      await work();
+      return undefined;
+    }
+    const counter = async () => {
+      const rows = await db.execute((manager) =>
+        manager.query<Array<{ Value: string }>>("SHOW SESSION STATUS LIKE 'Handler_read_%'"),
+      );
+      return rows.reduce((sum, row) => sum + Number(row.Value), 0);
+    };
+    // The statistics a table in use has (InnoDB refreshes them in the background, too late for a test).
+    await db.execute((manager) => manager.query("ANALYZE TABLE credential"));
+    const before = await counter();
+    await work();
+    return (await counter()) - before;
+  }
+
+  /** Other projects' secrets, each with a history of its own: the table a real deployment has. */
+  async function otherSecrets(count: number, generations: number): Promise<void> {
+    const at = new Date(clock - 86_400_000);
+    await db.transaction(async (manager) => {
+      for (let i = 0; i < count; i++) {
+        const secretId = randomUUID();
+        await insertRow(
+          manager,
+          ApiSecret,
+          manager.create(ApiSecret, {
+            id: secretId,
+            projectId: `other-${i}`,
+            name: "other",
+            createdAt: at,
+            createdBy: "admin@example.com",
+            rotatedAt: at,
+            revokedAt: null,
+            revokedBy: null,
+            currentKeyId: `ktk_other_${i}_${generations}`,
+            secretHint: "ktsk_…abcd",
+            lastUsedAt: null,
+          }),
+        );
+        for (let generation = 1; generation <= generations; generation++) {
+          await insertRow(
+            manager,
+            Credential,
+            manager.create(Credential, {
+              id: randomUUID(),
+              secretId,
+              generation,
+              keyId: `ktk_other_${i}_${generation}`,
+              secretHash: "0".repeat(64),
+              hint: "ktsk_…abcd",
+              createdAt: at,
+              expiresAt: null,
+              revokedAt: generation < generations ? at : null,
+              lastUsedAt: null,
+            }),
+          );
+        }
+      }
+    });
+  }
+
+  it("reads only a secret's live credentials in a rotation, however many it had", async () => {
+    await otherSecrets(200, 5);
+    const created = await service.create(actor, { projectId: "acme", name: "history" });
+    const id = created.apiSecret.id;
+    const rotate = (gracePeriodSeconds: number) => service.rotate(actor, { id, gracePeriodSeconds });
+    // Two live credentials, the current one and one in its grace period, each time it is measured.
+    const measure = async () => {
+      await rotate(60);
+      return { rotation: await rowsRead(() => rotate(60)), list: await rowsRead(() => service.list("acme")) };
+    };
+
+    const young = await measure();
+    // 20 credentials revoked by rotations without a grace period…
+    for (let i = 0; i < 20; i++) await rotate(0);
+    const revokedHistory = await measure();
+    // …and 20 whose grace period ran out (expired, never revoked).
+    for (let i = 0; i < 20; i++) {
+      await rotate(60);
+      clock += 120_000;
+    }
+    const expiredHistory = await measure();
+
+    expect(await db.dataSource.manager.countBy(Credential, { secretId: id })).toBe(47);
+    const [listed] = await service.list("acme");
+    expect(listed?.credentials.map((credential) => credential.generation).sort()).toEqual([46, 47]);
+    if (db.dialect === "mysql") {
+      // A row or two of slack for where the index range ends; the history is 20 and 40 rows.
+      expect(revokedHistory.rotation).toBeLessThanOrEqual(young.rotation! + 2);
+      expect(expiredHistory.rotation).toBeLessThanOrEqual(young.rotation! + 2);
+      expect(revokedHistory.list).toBeLessThanOrEqual(young.list! + 2);
+      // The list joins each secret's credentials by (secret_id, revoked_at IS NULL), so it still
+      // steps over those whose grace period ended; it never reads the revoked ones.
+      expect(expiredHistory.list).toBeLessThanOrEqual(young.list! + 20 + 2);
+    }
+  });
+});

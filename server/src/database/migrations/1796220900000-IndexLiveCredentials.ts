@@ -1,0 +1,23 @@
+import { TableIndex, type MigrationInterface, type QueryRunner } from "typeorm";
+
+/**
+ * Every rotation and revocation reads its secret's live credentials with a locking read, and the
+ * list shows them. Through the (secret_id, generation) index that read visited — and on MySQL
+ * locked — every credential the secret ever had, so each change cost more than the one before
+ * (bench/notes.md). Through this one it visits the live ones only: `revoked_at IS NULL`, then
+ * `expires_at IS NULL OR expires_at > now` as two ranges.
+ */
+export class IndexLiveCredentials1796220900000 implements MigrationInterface {
+  name = "IndexLiveCredentials1796220900000";
+
+  async up(runner: QueryRunner): Promise<void> {
+    await runner.createIndex(
+      "credential",
+      new TableIndex({ name: "idx_credential_live", columnNames: ["secret_id", "revoked_at", "expires_at"] }),
+    );
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await runner.dropIndex("credential", "idx_credential_live");
+  }
+}
