@@ -10,17 +10,17 @@ import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
-import { addFillerCredentials, databaseUrl, dropDatabase, queryOne, recreateDatabase, selectCount } from "./lib/mysql";
-import { freePort } from "./lib/ports";
 import {
-  cpuMicros,
-  localMariadbPid,
-  ROOT,
-  SERVER_CORE,
-  startBare,
-  startKeyturn,
-  type BenchProcess,
-} from "./lib/processes";
+  addFillerCredentials,
+  databaseUrl,
+  dropDatabase,
+  localServerPid,
+  queryOne,
+  recreateDatabase,
+  selectCount,
+} from "./lib/mysql";
+import { freePort } from "./lib/ports";
+import { cpuMicros, ROOT, SERVER_CORE, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type MutationCpu, type ScenarioResult } from "./lib/report";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
@@ -330,7 +330,7 @@ async function benchMutations(server: BenchProcess) {
   const results: Record<string, LoadResult[]> = {};
   // The CPU both processes spend per mutation: with a 2-core machine shared by the server,
   // MariaDB and wrk, it bounds the rate any admin count can reach, whatever the disk does.
-  const mariadb = localMariadbPid();
+  const mariadb = await localServerPid();
   const cpu: Record<string, MutationCpu[]> = {};
   for (let round = 1; round <= ROUNDS; round++) {
     log(`mutations round ${round}/${ROUNDS}`);

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { createConnection, type Connection, type RowDataPacket } from "mysql2/promise";
 
 /** The MariaDB server the bench uses: BENCH_MYSQL_URL, else TEST_MYSQL_URL, else local root. */
@@ -90,5 +91,19 @@ export async function addFillerCredentials(
     }
   } finally {
     await connection.end();
+  }
+}
+
+/**
+ * The pid of the bench's MySQL/MariaDB server if it runs on this machine: the server names its pid
+ * file, and the file is only here (with a live process behind it) when the server is.
+ */
+export async function localServerPid(): Promise<number | undefined> {
+  const { pidFile } = await queryOne<{ pidFile: string | null }>("SELECT @@pid_file AS pidFile");
+  try {
+    const pid = Number(readFileSync(pidFile ?? "", "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 && existsSync(`/proc/${pid}`) ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -131,18 +131,9 @@ const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().
 
 /** CPU time (user + system, all threads) a process has used so far, in µs, from /proc/<pid>/stat. */
 export function cpuMicros(pid: number): number {
-  // The command name, in parentheses, may hold spaces: the fields are counted after it.
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ")".
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
-}
-
-/** The local MariaDB server's pid, or undefined when none runs on this machine (BENCH_MYSQL_URL elsewhere). */
-export function localMariadbPid(): number | undefined {
-  try {
-    const pid = Number(execFileSync("pgrep", ["-o", "-x", "mariadbd|mysqld"]).toString().trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -112,7 +112,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     // Two live credentials, the current one and one in its grace period, each time it is measured.
     const measure = async () => {
       await rotate(60);
-      return { rotation: await rowsRead(() => rotate(60)), list: await rowsRead(() => service.list("acme")) };
+      return rowsRead(() => rotate(60));
     };
 
     const young = await measure();
@@ -128,15 +128,11 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
 
     expect(await db.dataSource.manager.countBy(Credential, { secretId: id })).toBe(47);
     const [listed] = await service.list("acme");
-    expect(listed?.credentials.map((credential) => credential.generation).sort()).toEqual([46, 47]);
+    expect(listed?.credentials.map((credential) => credential.generation).sort((a, b) => a - b)).toEqual([46, 47]);
     if (db.dialect === "mysql") {
       // A row or two of slack for where the index range ends; the history is 20 and 40 rows.
-      expect(revokedHistory.rotation).toBeLessThanOrEqual(young.rotation! + 2);
-      expect(expiredHistory.rotation).toBeLessThanOrEqual(young.rotation! + 2);
-      expect(revokedHistory.list).toBeLessThanOrEqual(young.list! + 2);
-      // The list joins each secret's credentials by (secret_id, revoked_at IS NULL), so it still
-      // steps over those whose grace period ended; it never reads the revoked ones.
-      expect(expiredHistory.list).toBeLessThanOrEqual(young.list! + 20 + 2);
+      expect(revokedHistory).toBeLessThanOrEqual(young! + 2);
+      expect(expiredHistory).toBeLessThanOrEqual(young! + 2);
     }
   });
 });

@@ -277,8 +277,9 @@ export class ApiSecretService {
    * The secret's row, then its credentials live at `now`, each locked for this transaction;
    * authorize() has already vouched for the caller. Two statements rather than one join: the
    * credentials are read through idx_credential_live, named to MySQL, so the read (and its locks)
-   * reaches the live ones only, never the secret's history (bench/notes.md). SQLite's planner
-   * picks that index by itself (its equality terms cover two of its columns).
+   * reaches the live ones only, never the secret's history; in the join MariaDB sometimes took the
+   * (secret_id, generation) index instead (bench/notes.md). SQLite's planner picks it by itself.
+   * Secret first, then credentials: the order every change, and the last-used flush, locks them in.
    */
   private async lockSecret(
     manager: EntityManager,
@@ -298,7 +299,6 @@ export class ApiSecretService {
           .andWhere(LIVE_CREDENTIAL, { now }),
       )
       .getMany();
-    apiSecret.credentials = live;
     return { apiSecret, live };
   }
 

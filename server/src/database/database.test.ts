@@ -49,6 +49,22 @@ describeEachDatabase("Database", (createDatabase) => {
     expect(await tables(db)).toEqual(TABLES);
   });
 
+  it("adds the live-credentials index even where a stopped start had already built it", async () => {
+    const db = await open();
+    await db.dataSource.undoLastMigration();
+    // As if a start had created the index and stopped before recording the migration (MySQL commits DDL at once).
+    await db.dataSource.query("CREATE INDEX idx_credential_live ON credential (secret_id, revoked_at, expires_at)");
+    await db.dataSource.runMigrations();
+    expect(await db.dataSource.showMigrations()).toBe(false);
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      const credential = await runner.getTable("credential");
+      expect(credential?.indices.filter((index) => index.name === "idx_credential_live")).toHaveLength(1);
+    } finally {
+      await runner.release();
+    }
+  });
+
   it("leaves the entities and the migrated schema in agreement", async () => {
     let db = await open();
     if (db.dialect === "mysql") {

@@ -11,7 +11,7 @@ import {
 } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource } from "./data-source";
-import { executePrepared } from "./prepared";
+import { executePrepared, runnerConnection } from "./prepared";
 
 export type Dialect = "mysql" | "sqlite";
 
@@ -215,7 +215,7 @@ export class Database {
 
   /** Sets the session's lock wait bound once per pooled connection (it outlives transactions). */
   private async boundLockWaits(runner: QueryRunner): Promise<void> {
-    const connection = (runner as unknown as { databaseConnection?: object }).databaseConnection;
+    const connection = runnerConnection(runner);
     if (connection && this.lockWaitsBounded.has(connection)) return;
     await runner.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
     if (connection) this.lockWaitsBounded.add(connection);

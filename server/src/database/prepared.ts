@@ -1,5 +1,5 @@
 import type { ExecuteValues, PoolConnection } from "mysql2";
-import { type EntityManager, QueryFailedError } from "typeorm";
+import { type EntityManager, QueryFailedError, type QueryRunner } from "typeorm";
 
 /** `sql` as a prepared statement on one mysql2 connection, which keeps it for the next call. */
 export function executePrepared<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
@@ -15,10 +15,10 @@ export function executePrepared<T>(connection: PoolConnection, sql: string, para
 /**
  * One statement of a change. Inside a MySQL transaction it runs as a prepared statement on the
  * transaction's connection, so MariaDB parses it once per connection: TypeORM's `query` sends
- * text, parsed on every call, and a create's statements cost Keyturn and MariaDB each about a
- * sixth more CPU that way (docs/performance.md). A failure keeps TypeORM's shape (QueryFailedError
- * carrying the driver's error), which the deadlock retry and the error mapping read. Anywhere else
- * (SQLite, or a manager outside a transaction) it is TypeORM's `query`.
+ * text, parsed on every call (one INSERT alone: 87.5 → 70 µs of MariaDB's CPU, 82.5 → 72.6 µs of
+ * Keyturn's; a whole create 787 → 747 µs of Keyturn's, bench/notes.md). A failure keeps TypeORM's
+ * shape (QueryFailedError carrying the driver's error), which the deadlock retry and the error
+ * mapping read. Anywhere else (SQLite, or a manager outside a transaction) it is TypeORM's `query`.
  */
 export async function runStatement<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T> {
   const connection = transactionConnection(manager);
@@ -34,6 +34,10 @@ function transactionConnection(manager: EntityManager): PoolConnection | undefin
   const runner = manager.queryRunner;
   const { type } = manager.dataSource.options;
   if ((type !== "mysql" && type !== "mariadb") || !runner?.isTransactionActive || runner.isReleased) return undefined;
-  // TypeORM's MySQL query runner holds its pooled mysql2 connection here once connected.
+  return runnerConnection(runner);
+}
+
+/** The pooled mysql2 connection a MySQL query runner holds once connected (a TypeORM internal). */
+export function runnerConnection(runner: QueryRunner): PoolConnection | undefined {
   return (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection;
 }

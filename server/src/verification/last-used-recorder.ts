@@ -82,9 +82,11 @@ export class LastUsedRecorder {
       await this.db.transaction(async (manager) => {
         for (const [secondMs, { keyIds, secretIds }] of groupBySecond(batch)) {
           const at = new Date(secondMs);
+          // Secrets before their credentials: the order a rotation or revocation locks them in, so
+          // the two never wait on each other in a cycle.
           for (const [entity, column, ids] of [
-            [Credential, "key_id", keyIds],
             [ApiSecret, "id", [...secretIds]],
+            [Credential, "key_id", keyIds],
           ] as const) {
             for (let start = 0; start < ids.length; start += MAX_IDS_PER_STATEMENT) {
               // A secret used in two seconds is written twice; the condition keeps the later time.
