@@ -345,10 +345,10 @@ async function benchMutations(server: BenchProcess) {
     ] as const) {
       await wrk({ url: server.url, connections: 10, seconds: 1, script });
       for (const connections of [10, 50]) {
-        const before = { server: server.cpuMicros(), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
+        const before = { server: cpuMicros(server.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
         const result = await wrk({ url: server.url, connections, seconds: MUTATION_SECONDS, script });
         const used: MutationCpu = {
-          serverMicros: (server.cpuMicros() - before.server) / result.requests,
+          serverMicros: (cpuMicros(server.pid) - before.server) / result.requests,
           mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
         };
         (results[`${name} c${connections}`] ??= []).push(result);

@@ -45,11 +45,6 @@ export class BenchProcess {
     return { rssMb: kb("VmRSS") / 1024, peakRssMb: kb("VmHWM") / 1024 };
   }
 
-  /** CPU time used so far, all threads, in µs. */
-  cpuMicros(): number {
-    return cpuMicros(this.pid);
-  }
-
   async waitReady(path: string, ms = 30_000): Promise<void> {
     const deadline = Date.now() + ms;
     while (Date.now() < deadline) {

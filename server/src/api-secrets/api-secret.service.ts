@@ -12,7 +12,7 @@ import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
 import type { CreateSecretInput, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
-import { Credential } from "./credential.entity";
+import { Credential, LIVE_CREDENTIAL_INDEX } from "./credential.entity";
 import { Project } from "./project.entity";
 
 export interface ApiSecretServiceOptions {
@@ -330,9 +330,6 @@ export class ApiSecretService {
     return credential;
   }
 }
-
-/** The index that reaches a secret's live credentials without its history (see the migration). */
-const LIVE_CREDENTIAL_INDEX = "idx_credential_live";
 
 /** The credentials verification accepts at `:now`. */
 const LIVE_CREDENTIAL =

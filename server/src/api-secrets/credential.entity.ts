@@ -16,12 +16,14 @@ registerEnumType(CredentialStatus, {
   },
 });
 
+/** A change reads (and locks) a secret's live credentials through this index, never its history. */
+export const LIVE_CREDENTIAL_INDEX = "idx_credential_live";
+
 /** One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed hash. */
 @Entity("credential")
 @Index("uq_credential_key_id", ["keyId"], { unique: true })
 @Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
-// A change reads (and locks) the secret's live credentials through this index, not its history.
-@Index("idx_credential_live", ["secretId", "revokedAt", "expiresAt"])
+@Index(LIVE_CREDENTIAL_INDEX, ["secretId", "revokedAt", "expiresAt"])
 @ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
 export class Credential {
   @PrimaryColumn({ type: "varchar", length: 36 })

@@ -37,3 +37,10 @@ export function createDataSource(config: DatabaseConfig, poolSize = 10): DataSou
     extra: { connectTimeout: 5_000, enableKeepAlive: true, queueLimit: 1_000, trace: false },
   });
 }
+
+export type Dialect = "mysql" | "sqlite";
+
+/** Which of the two databases a data source talks to: SQLite is embedded, anything else is MySQL. */
+export function dialectOf(dataSource: DataSource): Dialect {
+  return dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
+}

@@ -10,10 +10,8 @@ import {
   type SelectQueryBuilder,
 } from "typeorm";
 import type { DatabaseConfig } from "../config";
-import { createDataSource } from "./data-source";
+import { createDataSource, dialectOf, type Dialect } from "./data-source";
 import { executePrepared, runnerConnection } from "./prepared";
-
-export type Dialect = "mysql" | "sqlite";
 
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
@@ -78,7 +76,7 @@ export class Database {
     readonly dataSource: DataSource,
     private readonly acquireTimeoutMs: number,
   ) {
-    this.dialect = dataSource.options.type === "better-sqlite3" ? "sqlite" : "mysql";
+    this.dialect = dialectOf(dataSource);
   }
 
   /** Connects and, unless told otherwise, brings the schema up to date. */

@@ -1,5 +1,6 @@
 import type { ExecuteValues, PoolConnection } from "mysql2";
 import { type EntityManager, QueryFailedError, type QueryRunner } from "typeorm";
+import { dialectOf } from "./data-source";
 
 /** `sql` as a prepared statement on one mysql2 connection, which keeps it for the next call. */
 export function executePrepared<T>(connection: PoolConnection, sql: string, params: readonly unknown[]): Promise<T> {
@@ -32,8 +33,7 @@ export async function runStatement<T>(manager: EntityManager, sql: string, param
 
 function transactionConnection(manager: EntityManager): PoolConnection | undefined {
   const runner = manager.queryRunner;
-  const { type } = manager.dataSource.options;
-  if ((type !== "mysql" && type !== "mariadb") || !runner?.isTransactionActive || runner.isReleased) return undefined;
+  if (dialectOf(manager.dataSource) !== "mysql" || !runner?.isTransactionActive || runner.isReleased) return undefined;
   return runnerConnection(runner);
 }
 
