@@ -91,6 +91,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     format,
     hasher,
     findByKeyId: (keyId) => cache.find(keyId),
+    cached: (keyId) => cache.cached(keyId),
     onVerified: (credential, atMs) => lastUsed.record(credential.keyId, credential.secretId, atMs),
     ...(now ? { now: () => now().getTime() } : {}),
   });

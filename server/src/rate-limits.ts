@@ -63,10 +63,13 @@ export class RateLimits {
     }
   }
 
+  /** Whether any IP or Key ID is refused now: almost never, and then nothing else need be asked. */
+  get blocksVerifications(): boolean {
+    return this.blocked.size > 0;
+  }
+
   /** Seconds until this IP or Key ID may verify again, or 0. No I/O. */
   verificationBlockedFor(ip: string, keyId: string | undefined, now = Date.now()): number {
-    // Nobody is blocked almost all the time: then the hot path builds no keys and looks up nothing.
-    if (this.blocked.size === 0) return 0;
     const until = Math.max(this.blocked.get(`ip:${ip}`) ?? 0, keyId ? (this.blocked.get(`key:${keyId}`) ?? 0) : 0);
     return until > now ? Math.ceil((until - now) / 1000) : 0;
   }

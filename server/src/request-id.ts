@@ -11,10 +11,17 @@ let issued = 0;
 
 /** The caller's `x-request-id` if it is safe, else a new one. The caller echoes it in the response. */
 export function requestIdFor(req: IncomingMessage): string {
+  return offeredRequestId(req) ?? newRequestId();
+}
+
+/** The caller's `x-request-id` if it is safe (a proxy's, say), else undefined. */
+export function offeredRequestId(req: IncomingMessage): string | undefined {
   const offered = req.headers["x-request-id"];
-  return typeof offered === "string" && SAFE_REQUEST_ID.test(offered)
-    ? offered
-    : `${INSTANCE}-${(++issued).toString(36)}`;
+  return typeof offered === "string" && SAFE_REQUEST_ID.test(offered) ? offered : undefined;
+}
+
+export function newRequestId(): string {
+  return `${INSTANCE}-${(++issued).toString(36)}`;
 }
 
 /**

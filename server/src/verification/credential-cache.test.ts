@@ -81,6 +81,31 @@ describe("CredentialCache", () => {
     await expect(cache.find("known-1")).rejects.toThrow("database down");
   });
 
+  it("tells what a fresh entry says without I/O, and nothing for an absent or old one", async () => {
+    const { cache, lookups, advance, results } = setup();
+    expect(cache.cached("known-1")).toBeUndefined();
+    await cache.find("known-1");
+    await cache.find("unknown-1");
+    expect(cache.cached("known-1")).toEqual(stored("secret-of-known-1"));
+    expect(cache.cached("unknown-1")).toBeNull();
+    advance(10_000);
+    expect(cache.cached("known-1")).toBeUndefined();
+    expect(lookups).toEqual(["known-1", "unknown-1"]);
+    expect(results).toEqual(["miss", "miss", "hit", "hit"]);
+  });
+
+  it("does not serve an entry invalidated while the database was failing", async () => {
+    const { cache, advance, answerWith } = setup();
+    await cache.find("known-1");
+    advance(60_000);
+    let fail!: (error: Error) => void;
+    answerWith(() => new Promise((_resolve, reject) => (fail = reject)));
+    const pending = cache.find("known-1");
+    cache.invalidate(["known-1"]);
+    fail(new Error("database down"));
+    await expect(pending).rejects.toThrow("database down");
+  });
+
   it("never serves an entry older than the outage window", async () => {
     const { cache, advance, answerWith } = setup();
     await cache.find("known-1");

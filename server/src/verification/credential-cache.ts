@@ -49,14 +49,18 @@ export class CredentialCache {
     return this.entries.size;
   }
 
-  find(keyId: string): StoredCredential | null | Promise<StoredCredential | null> {
+  /** What a fresh entry says (null: no such Key ID), without I/O; undefined when none is fresh. */
+  cached(keyId: string): StoredCredential | null | undefined {
     const status = this.status;
     const packed = this.entries.get(keyId, { status });
-    if (packed !== undefined && (status.now ?? 0) - (status.start ?? 0) < this.options.ttlMs) {
-      this.options.onLookup?.("hit");
-      return unpack(packed);
-    }
-    return this.refresh(keyId, packed);
+    if (packed === undefined || (status.now ?? 0) - (status.start ?? 0) >= this.options.ttlMs) return undefined;
+    this.options.onLookup?.("hit");
+    return unpack(packed);
+  }
+
+  find(keyId: string): StoredCredential | null | Promise<StoredCredential | null> {
+    const cached = this.cached(keyId);
+    return cached !== undefined ? cached : this.refresh(keyId);
   }
 
   /** Forgets these Key IDs at once (they were rotated, revoked or created). */
@@ -77,13 +81,15 @@ export class CredentialCache {
     this.loading.clear();
   }
 
-  private async refresh(keyId: string, old: PackedCredential | undefined): Promise<StoredCredential | null> {
+  private async refresh(keyId: string): Promise<StoredCredential | null> {
     try {
       const credential = await this.load(keyId);
       this.options.onLookup?.("miss");
       return credential;
     } catch (error) {
-      // The entry came back from get(), so it is younger than outageMs.
+      // Read after the failure: an entry invalidated meanwhile is gone, and get() returns none
+      // older than outageMs.
+      const old = this.entries.get(keyId);
       if (old !== undefined && this.options.mayServeStale()) {
         this.options.onLookup?.("stale");
         return unpack(old);

@@ -194,4 +194,75 @@ describe("Verifier", () => {
     await expect(verifier.verify(good.keyId, good.secret)).rejects.toThrow("database is unreachable");
     expect(verified).toEqual([]);
   });
+
+  describe("with a cache that already knows the Key ID", () => {
+    /** A verifier whose cache knows `known`; it counts format checks and database lookups. */
+    function cachedSetup(known: Map<string, StoredCredential | null>) {
+      const checked = { formats: 0, lookups: 0 };
+      const counting = Object.create(format) as CredentialFormat;
+      counting.parse = (keyId, secret) => (checked.formats++, format.parse(keyId, secret));
+      const verifier = new Verifier({
+        format: counting,
+        hasher,
+        cached: (keyId) => known.get(keyId),
+        findByKeyId: () => (checked.lookups++, Promise.resolve(null)),
+        now: () => NOW,
+      });
+      return { verifier, checked };
+    }
+    const { keyId, secret } = format.generate();
+    const stored: StoredCredential = {
+      secretId: "secret-1",
+      projectId: "shop",
+      secretHash: storedDigest(hasher.hash(secret)),
+      expiresAtMs: null,
+      revoked: false,
+    };
+
+    it("answers from it synchronously, without the checksums or a lookup", () => {
+      const { verifier, checked } = cachedSetup(new Map([[keyId, stored]]));
+      expect(verifier.verify(keyId, secret)).toEqual({
+        status: "VALID",
+        credential: { projectId: "shop", secretId: "secret-1", keyId },
+      });
+      expect(checked).toEqual({ formats: 0, lookups: 0 });
+    });
+
+    it("gives the reasons the checksums would have: a malformed secret is MALFORMED", () => {
+      const unknown = format.generate().keyId;
+      const { verifier, checked } = cachedSetup(
+        new Map<string, StoredCredential | null>([
+          [keyId, stored],
+          [unknown, null],
+        ]),
+      );
+      const malformed = changeCharacter(secret, 10);
+      const results = [
+        verifier.verify(keyId, malformed),
+        verifier.verify(keyId, format.generate().secret),
+        verifier.verify(keyId, 42),
+        verifier.verify(unknown, malformed),
+        verifier.verify(unknown, secret),
+      ];
+      expect(results).toEqual([
+        { status: "INVALID", reason: "MALFORMED" },
+        { status: "INVALID", reason: "WRONG_SECRET" },
+        { status: "INVALID", reason: "MALFORMED" },
+        { status: "INVALID", reason: "MALFORMED" },
+        { status: "INVALID", reason: "UNKNOWN_KEY_ID" },
+      ]);
+      expect(checked.lookups).toBe(0);
+    });
+
+    it("checks the format before looking up a Key ID it does not know", async () => {
+      const { verifier, checked } = cachedSetup(new Map());
+      expect(await verifier.verify(keyId, changeCharacter(secret, 10))).toEqual({
+        status: "INVALID",
+        reason: "MALFORMED",
+      });
+      expect(checked).toEqual({ formats: 1, lookups: 0 });
+      expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "UNKNOWN_KEY_ID" });
+      expect(checked).toEqual({ formats: 2, lookups: 1 });
+    });
+  });
 });

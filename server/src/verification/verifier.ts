@@ -20,6 +20,11 @@ export interface VerifierDependencies {
   hasher: SecretHasher;
   /** A lookup by Key ID; may answer synchronously (a cache hit). */
   findByKeyId: (keyId: string) => StoredCredential | null | Promise<StoredCredential | null>;
+  /**
+   * What a cache already knows of a Key ID it was given by findByKeyId, without I/O; undefined
+   * when it does not know. Such a Key ID passed the format check when it was stored.
+   */
+  cached?: (keyId: string) => StoredCredential | null | undefined;
   /** Told of every successful verification (last-used tracking). */
   onVerified?: (credential: VerifiedCredential, atMs: number) => void;
   now?: () => number;
@@ -29,6 +34,10 @@ export interface VerifierDependencies {
  * Checks a presented Key ID + secret: format and checksums first (no I/O), then one lookup by
  * Key ID, a constant-time comparison of keyed hashes, and the credential's state. The answer is
  * synchronous when the lookup is (a cached credential), so the hot path allocates no promise.
+ *
+ * A Key ID the cache already knows skips the checksums: they exist to keep typos and guesses away
+ * from the database, which a cached answer does not reach, and the keyed hash decides the secret.
+ * A refusal from the cache still names a malformed secret MALFORMED, as the checksums would have.
  */
 export class Verifier {
   private readonly now: () => number;
@@ -38,12 +47,17 @@ export class Verifier {
   }
 
   verify(keyId: unknown, secret: unknown): VerificationResult | Promise<VerificationResult> {
-    const presented = this.deps.format.parse(keyId, secret);
-    if (!presented) return INVALID.MALFORMED;
-    const stored = this.deps.findByKeyId(presented.keyId);
+    if (typeof keyId !== "string" || typeof secret !== "string") return INVALID.MALFORMED;
+    const cached = this.deps.cached?.(keyId);
+    if (cached !== undefined) {
+      const result = this.check(keyId, secret, cached);
+      return result.status === "INVALID" && !this.deps.format.isSecret(secret) ? INVALID.MALFORMED : result;
+    }
+    if (!this.deps.format.parse(keyId, secret)) return INVALID.MALFORMED;
+    const stored = this.deps.findByKeyId(keyId);
     return stored instanceof Promise
-      ? stored.then((found) => this.check(presented.keyId, presented.secret, found))
-      : this.check(presented.keyId, presented.secret, stored);
+      ? stored.then((found) => this.check(keyId, secret, found))
+      : this.check(keyId, secret, stored);
   }
 
   private check(keyId: string, secret: string, stored: StoredCredential | null): VerificationResult {
