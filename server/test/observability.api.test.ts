@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import { ApolloServerErrorCode } from "@apollo/server/errors";
 import { afterEach, beforeAll, describe, expect, it, jest } from "@jest/globals";
@@ -281,6 +281,29 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
       expect(res.headers["x-request-id"]).toMatch(SAFE_REQUEST_ID);
       expect(tagged(lines)).toEqual([["Verification failed", res.headers["x-request-id"]]]);
     }
+  });
+
+  it("logs a verification reply it cannot write, closes that connection and goes on serving", async () => {
+    const credential = await createSecret(server, admin, "acme");
+    const spy = jest.spyOn(ServerResponse.prototype, "writeHead").mockImplementationOnce(() => {
+      throw new Error("observability: writeHead");
+    });
+    const { res, lines } = await logged(server, 1, () =>
+      server
+        .http()
+        .post("/v1/verify")
+        .send(credential)
+        .then(
+          (answer) => `answered ${answer.status}`,
+          (error: Error) => error.message,
+        ),
+    );
+    spy.mockRestore();
+    expect(res).toMatch(/socket hang up|ECONNRESET/);
+    expect(lines).toEqual([
+      expect.objectContaining({ msg: "Verification reply could not be written", err: expect.anything() }),
+    ]);
+    expect((await server.http().post("/v1/verify").send(credential)).status).toBe(200);
   });
 
   // pino-http writes "request aborted" on the response's 'close', which Node emits from the
