@@ -295,7 +295,7 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
         .send(credential)
         .then(
           (answer) => `answered ${answer.status}`,
-          (error: Error) => error.message,
+          (error: unknown) => (error instanceof Error ? error.message : String(error)),
         ),
     );
     spy.mockRestore();
