@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { expect, it } from "@jest/globals";
-import { cpuMicros } from "./processes";
+import { cpuMicros, imageNodeFlags } from "./processes";
 
 it("reads a process's CPU time from /proc as process.cpuUsage counts it", () => {
   const fromProc = cpuMicros(process.pid);
@@ -12,4 +14,14 @@ it("reads a process's CPU time from /proc as process.cpuUsage counts it", () => 
   }
   const measured = cpuMicros(process.pid) - fromProc;
   expect(Math.abs(measured - spent)).toBeLessThan(40_000);
+});
+
+it("starts the server with the flags of the image's command, and refuses any other command", () => {
+  // Read from here: ROOT is reckoned from bench/dist/lib, where the bench runs.
+  const dockerfile = readFileSync(join(__dirname, "../../server/Dockerfile"), "utf8");
+  expect(imageNodeFlags(dockerfile)).toEqual(["--initial-old-space-size=128"]);
+  // The HEALTHCHECK's CMD is not the one: only a line that starts with CMD is.
+  expect(imageNodeFlags('HEALTHCHECK CMD ["node", "-e", "x"]\nCMD ["node", "server/dist/main.js"]\n')).toEqual([]);
+  expect(() => imageNodeFlags('CMD ["npm", "start"]\n')).toThrow("is not");
+  expect(() => imageNodeFlags("FROM node:20\n")).toThrow("none");
 });

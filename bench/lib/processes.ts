@@ -88,7 +88,23 @@ export async function startBare(): Promise<BenchProcess> {
   return server;
 }
 
-/** `node server/dist/main.js` as an operator runs it (production, JSON logs at warn). */
+/**
+ * The node flags the image runs the server with: the arguments of server/Dockerfile's last CMD
+ * between `node` and the script, so the bench measures what a deployment runs.
+ */
+export function imageNodeFlags(dockerfile = readFileSync(join(ROOT, "server/Dockerfile"), "utf8")): string[] {
+  const cmd = dockerfile
+    .match(/^CMD\s+(\[.*\])\s*$/gm)
+    ?.at(-1)
+    ?.replace(/^CMD\s+/, "");
+  const command = cmd ? (JSON.parse(cmd) as string[]) : [];
+  if (command[0] !== "node" || command.at(-1) !== "server/dist/main.js") {
+    throw new Error(`server/Dockerfile's CMD is not ["node", …flags, "server/dist/main.js"]: ${cmd ?? "none"}`);
+  }
+  return command.slice(1, -1);
+}
+
+/** `node server/dist/main.js` as the image runs it (its flags, production, JSON logs at warn). */
 export async function startKeyturn(
   name: string,
   databaseUrl: string,
@@ -98,7 +114,7 @@ export async function startKeyturn(
   const dataDir = mkdtempSync(join(tmpdir(), "keyturn-bench-"));
   const server = pinned(
     name,
-    [...nodeArgs, join(ROOT, "server/dist/main.js")],
+    [...imageNodeFlags(), ...nodeArgs, join(ROOT, "server/dist/main.js")],
     {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
