@@ -287,6 +287,19 @@ describeEachDatabase("hostile input", (createDatabase) => {
       });
     });
 
+    it("reads a verification body that arrives in several chunks", async () => {
+      const { keyId, secret } = await createSecret(server, admin, "acme");
+      const body = JSON.stringify({ keyId, secret, note: "ünïcödé" });
+      const cut = [10, 40, 70];
+      const chunks = [0, ...cut].map((at, i) => body.slice(at, cut[i] ?? body.length));
+      expect(chunks.join("")).toBe(body);
+      const res = await postChunked(server.baseUrl, "/v1/verify", "application/json", chunks);
+      expect({ status: res.status, body: JSON.parse(res.text) as unknown }).toEqual({
+        status: 200,
+        body: expect.objectContaining({ valid: true, keyId }),
+      });
+    });
+
     it("answers 413 to a verification body over 4 KB, declared or chunked", async () => {
       const declared = await server
         .http()

@@ -263,7 +263,11 @@ function readBody(req: IncomingMessage): Promise<string | typeof TOO_LARGE> {
         chunks.push(chunk);
       }
     });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    // One chunk is the usual case (a small body arriving with the headers): no copy then.
+    req.on("end", () => {
+      const [only] = chunks;
+      resolve((chunks.length === 1 && only ? only : Buffer.concat(chunks)).toString("utf8"));
+    });
     req.on("error", reject);
   });
 }
