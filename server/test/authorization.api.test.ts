@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
 import { buildKeyturnSchema } from "../src/schema";
+import { selectRows } from "../src/database/rows";
 import { describeEachDatabase } from "./support/databases";
 import {
   CREATE_SECRET,
@@ -105,9 +106,7 @@ describeEachDatabase("authorisation", (createDatabase) => {
   it("never makes an outsider wait on a lock the owner holds (no probing by timing)", async () => {
     const target = await createSecret(server, admin, "acme");
     const hold = server.db.transaction(async (manager) => {
-      await server.db
-        .forUpdate(manager.createQueryBuilder(ApiSecret, "s").where("s.id = :id", { id: target.id }))
-        .getOne();
+      await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id: target.id });
       await new Promise((resolve) => setTimeout(resolve, 1500));
     });
     // On SQLite every transaction waits its turn anyway; the row lock only exists on MySQL.

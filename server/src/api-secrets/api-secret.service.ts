@@ -7,7 +7,7 @@ import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
 import { runStatement } from "../database/prepared";
-import { insertRow, updateRow } from "../database/rows";
+import { insertRow, selectRows, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
@@ -55,7 +55,9 @@ export class ApiSecretService {
     return this.db.execute((manager) =>
       manager
         .createQueryBuilder(ApiSecret, "secret")
-        .leftJoinAndSelect("secret.credentials", "credential", LIVE_CREDENTIAL, { now: this.now() })
+        .leftJoinAndSelect("secret.credentials", "credential", liveCredential("credential."), {
+          expiresAt: this.now(),
+        })
         .where("secret.project_id = :projectId", { projectId })
         .orderBy("secret.created_at", "DESC")
         .addOrderBy("secret.id", "DESC")
@@ -286,19 +288,14 @@ export class ApiSecretService {
     id: string,
     now: Date,
   ): Promise<{ apiSecret: ApiSecret; live: Credential[] }> {
-    const apiSecret = await this.db
-      .forUpdate(manager.createQueryBuilder(ApiSecret, "secret").where("secret.id = :id", { id }))
-      .getOne();
+    const [apiSecret] = await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
     if (!apiSecret) throw notFound("API secret");
-    const live = await this.db
-      .forUpdate(
-        manager
-          .createQueryBuilder(Credential, "credential")
-          .useIndex(LIVE_CREDENTIAL_INDEX)
-          .where("credential.secret_id = :id", { id })
-          .andWhere(LIVE_CREDENTIAL, { now }),
-      )
-      .getMany();
+    const live = await selectRows(
+      manager,
+      Credential,
+      { where: `secret_id = :secretId AND ${liveCredential("")}`, forUpdate: true, useIndex: LIVE_CREDENTIAL_INDEX },
+      { secretId: id, expiresAt: now },
+    );
     return { apiSecret, live };
   }
 
@@ -331,6 +328,7 @@ export class ApiSecretService {
   }
 }
 
-/** The credentials verification accepts at `:now`. */
-const LIVE_CREDENTIAL =
-  "credential.revoked_at IS NULL AND (credential.expires_at IS NULL OR credential.expires_at > :now)";
+/** The credentials verification accepts at `:expiresAt`, their columns named with `prefix`. */
+function liveCredential(prefix: string): string {
+  return `${prefix}revoked_at IS NULL AND (${prefix}expires_at IS NULL OR ${prefix}expires_at > :expiresAt)`;
+}

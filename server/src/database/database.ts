@@ -1,14 +1,7 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Pool, PoolConnection } from "mysql2";
-import {
-  MigrationExecutor,
-  type DataSource,
-  type EntityManager,
-  type ObjectLiteral,
-  type QueryRunner,
-  type SelectQueryBuilder,
-} from "typeorm";
+import { MigrationExecutor, type DataSource, type EntityManager, type QueryRunner } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource, dialectOf, type Dialect } from "./data-source";
 import { executePrepared, runnerConnection } from "./prepared";
@@ -60,7 +53,7 @@ export interface PoolStats {
 
 /**
  * The one way the server talks to its database, identical for both dialects:
- * - MySQL: `transaction` locks rows with `FOR UPDATE` (see `forUpdate`), bounds lock waits and
+ * - MySQL: `transaction` locks rows with `FOR UPDATE` (rows.ts `selectRows`), bounds lock waits and
  *   retries InnoDB deadlocks a few times with jitter, as the MySQL manual asks of every client.
  * - SQLite: better-sqlite3 has one connection and TypeORM cannot nest or lock there, so every
  *   transaction and read is queued on one promise chain; queued reads never see another
@@ -152,11 +145,6 @@ export class Database {
       idle: pool._freeConnections.length,
       waiting: pool._connectionQueue.length,
     };
-  }
-
-  /** `SELECT … FOR UPDATE` on MySQL; on SQLite the serialised transaction already excludes everyone else. */
-  forUpdate<T extends ObjectLiteral>(query: SelectQueryBuilder<T>): SelectQueryBuilder<T> {
-    return this.dialect === "mysql" ? query.setLock("pessimistic_write") : query;
   }
 
   async ping(): Promise<void> {

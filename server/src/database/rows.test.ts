@@ -2,12 +2,13 @@ import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { QueryFailedError } from "typeorm";
 import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
+import { Credential } from "../api-secrets/credential.entity";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "./database";
-import { insertRow, updateRow } from "./rows";
+import { insertRow, selectRows, updateRow } from "./rows";
 
-describeEachDatabase("insertRow and updateRow", (createDatabase) => {
+describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase) => {
   let database: TestDatabase;
   let db: Database;
 
@@ -167,5 +168,90 @@ describeEachDatabase("insertRow and updateRow", (createDatabase) => {
     if (db.dialect === "mysql") expect(driverError).toMatchObject({ code: "ER_DUP_ENTRY", errno: 1062 });
     else expect(driverError.code).toBe("SQLITE_CONSTRAINT_PRIMARYKEY");
     expect(await stored("api_secret", "00000000-0000-4000-8000-000000000012")).toBeUndefined();
+  });
+
+  const credential = (id: string, generation: number, expiresAt: Date | null): Credential =>
+    db.dataSource.manager.create(Credential, {
+      id,
+      secretId: "00000000-0000-4000-8000-000000000020",
+      generation,
+      keyId: `ktid_${generation}`,
+      secretHash: "ab".repeat(32),
+      hint: "ktsk_…x9Qa",
+      createdAt: new Date("2026-11-27T10:11:12.345Z"),
+      expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+
+  it("reads entities exactly as TypeORM's find does, converting each parameter as its column", async () => {
+    await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000020"));
+    await insertRow(db.dataSource.manager, Credential, credential("00000000-0000-4000-8000-000000000021", 1, null));
+    const graceEnds = new Date("2026-11-30T12:00:00.500Z");
+    await insertRow(
+      db.dataSource.manager,
+      Credential,
+      credential("00000000-0000-4000-8000-000000000022", 2, graceEnds),
+    );
+    const live = (at: Date) => ({
+      where: "secret_id = :secretId AND (expires_at IS NULL OR expires_at > :expiresAt)",
+      params: { secretId: "00000000-0000-4000-8000-000000000020", expiresAt: at },
+    });
+    const byGeneration = (rows: Credential[]) => [...rows].sort((a, b) => a.generation - b.generation);
+
+    const found = await db.dataSource.manager.findBy(Credential, { secretId: "00000000-0000-4000-8000-000000000020" });
+    // Outside a transaction (TypeORM's query), and locked inside one (on MySQL a prepared statement).
+    const before = live(new Date("2026-11-30T12:00:00.499Z"));
+    const outside = await selectRows(db.dataSource.manager, Credential, { where: before.where }, before.params);
+    const inside = await db.transaction((manager) =>
+      selectRows(manager, Credential, { where: before.where, forUpdate: true }, before.params),
+    );
+    expect(byGeneration(outside)).toEqual(byGeneration(found));
+    expect(byGeneration(inside)).toEqual(byGeneration(found));
+    expect(inside[0]).toBeInstanceOf(Credential);
+    expect(byGeneration(inside)[1]?.expiresAt?.toISOString()).toBe("2026-11-30T12:00:00.500Z");
+    // The date parameter is compared to the millisecond: at the grace period's end only one is left.
+    const after = live(graceEnds);
+    const left = await db.transaction((manager) =>
+      selectRows(manager, Credential, { where: after.where, forUpdate: true }, after.params),
+    );
+    expect(left.map((row) => row.generation)).toEqual([1]);
+
+    const [read] = await selectRows(
+      db.dataSource.manager,
+      ApiSecret,
+      { where: "id = :id" },
+      {
+        id: "00000000-0000-4000-8000-000000000020",
+      },
+    );
+    expect(read).toEqual(
+      await db.dataSource.manager.findOneByOrFail(ApiSecret, { id: "00000000-0000-4000-8000-000000000020" }),
+    );
+  });
+
+  it("refuses a placeholder that names no column", async () => {
+    await expect(
+      selectRows(db.dataSource.manager, ApiSecret, { where: "id = :secretId" }, { id: "x" }),
+    ).rejects.toThrow("selectRows: ApiSecret has no column secretId");
+  });
+
+  it("locks what it reads with forUpdate until the transaction ends (MySQL)", async () => {
+    const id = "00000000-0000-4000-8000-000000000023";
+    await insertRow(db.dataSource.manager, ApiSecret, secret(id));
+    let released = 0;
+    const holder = db.transaction(async (manager) => {
+      await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      released = Date.now();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await db.transaction((manager) => updateRow(manager, ApiSecret, id, { revokedBy: "waited@example.com" }));
+    const updated = Date.now();
+    await holder;
+    // On SQLite the serialised transactions give the same order without a row lock.
+    expect(released).toBeGreaterThan(0);
+    expect(updated).toBeGreaterThanOrEqual(released);
+    expect((await stored("api_secret", id))?.revoked_by).toBe("waited@example.com");
   });
 });

@@ -1,13 +1,15 @@
 import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from "typeorm";
 import type { ColumnMetadata } from "typeorm/metadata/ColumnMetadata";
+import { dialectOf } from "./data-source";
 import { runStatement } from "./prepared";
 
-// The write path's statements, built once from TypeORM's metadata. `manager.insert` and
-// `manager.update` rebuild theirs through the query builder on every call: a create's three
-// inserts cost more server CPU that way than its six round trips to MariaDB (docs/performance.md,
-// "Mutations"). On MySQL they run as prepared statements (see runStatement). Each value still
-// goes through the driver's own conversion (dates, booleans, JSON), so what is stored is what
-// `manager.insert` and `manager.update` would store.
+// The change path's statements, built once from TypeORM's metadata. `manager.insert`,
+// `manager.update` and the query builder rebuild theirs on every call: a create's three inserts
+// cost more server CPU that way than its six round trips to MariaDB, and a rotation's two locking
+// reads more than the rest of its database work (docs/performance.md, "Mutations"). On MySQL they
+// run as prepared statements (see runStatement). Each value still goes through the driver's own
+// conversion (dates, booleans, JSON) both ways, so what is stored and read back is what TypeORM's
+// own methods would store and read.
 
 interface Statement {
   sql: string;
@@ -15,6 +17,8 @@ interface Statement {
 }
 
 const inserts = new WeakMap<EntityMetadata, Statement>();
+// Per entity, per query (its condition, lock and index).
+const selects = new WeakMap<EntityMetadata, Map<string, Statement>>();
 // Per entity, per set of changed properties (e.g. "expiresAt,revokedAt").
 const updates = new WeakMap<EntityMetadata, Map<string, Statement>>();
 
@@ -68,6 +72,65 @@ export async function updateRow<T extends ObjectLiteral>(
     byProperties.set(key, statement);
   }
   await runStatement(manager, statement.sql, [...values(manager, metadata, statement.columns, changes), id]);
+}
+
+export interface RowQuery {
+  /**
+   * The condition, in column names, with `:property` placeholders (repeatable) whose values are
+   * converted as that property's column stores them.
+   */
+  where: string;
+  /** Lock the rows for the transaction (MySQL: FOR UPDATE; SQLite's transactions are serialised already). */
+  forUpdate?: boolean;
+  /** An index MySQL must use; SQLite's planner picks it by itself. */
+  useIndex?: string;
+}
+
+/** The rows of `target` that match `query`, as entities with every column set. */
+export async function selectRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  query: RowQuery,
+  params: Partial<T>,
+): Promise<T[]> {
+  const metadata = manager.dataSource.getMetadata(target);
+  const mysql = dialectOf(manager.dataSource) === "mysql";
+  const key = `${query.where}|${query.forUpdate === true}|${query.useIndex ?? ""}`;
+  let byQuery = selects.get(metadata);
+  if (!byQuery) selects.set(metadata, (byQuery = new Map<string, Statement>()));
+  let statement = byQuery.get(key);
+  if (!statement) {
+    const columns: ColumnMetadata[] = [];
+    const where = query.where.replace(/:(\w+)/g, (_match, property: string) => {
+      const column = metadata.findColumnWithPropertyName(property);
+      if (!column) throw new Error(`selectRows: ${metadata.name} has no column ${property}`);
+      columns.push(column);
+      return "?";
+    });
+    const selected = metadata.columns.filter((column) => !column.isVirtual);
+    const names = selected.map((column) => quote(manager, column.databaseName)).join(", ");
+    const index = mysql && query.useIndex ? ` USE INDEX (${quote(manager, query.useIndex)})` : "";
+    const lock = mysql && query.forUpdate ? " FOR UPDATE" : "";
+    statement = {
+      sql: `SELECT ${names} FROM ${quote(manager, metadata.tableName)}${index} WHERE ${where}${lock}`,
+      columns,
+    };
+    byQuery.set(key, statement);
+  }
+  const rows = await runStatement<Array<Record<string, unknown>>>(
+    manager,
+    statement.sql,
+    values(manager, metadata, statement.columns, params),
+  );
+  const { driver } = manager.dataSource;
+  return rows.map((row) => {
+    const entity = metadata.create() as T;
+    for (const column of metadata.columns) {
+      if (!column.isVirtual)
+        column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+    }
+    return entity;
+  });
 }
 
 function values(
