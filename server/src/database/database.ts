@@ -4,7 +4,7 @@ import type { Pool, PoolConnection } from "mysql2";
 import { MigrationExecutor, type DataSource, type EntityManager, type QueryRunner } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource, dialectOf, type Dialect } from "./data-source";
-import { executePrepared, runnerConnection } from "./prepared";
+import { executePrepared, runnerConnection, writeAtTurnEnd } from "./prepared";
 
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
@@ -181,6 +181,8 @@ export class Database {
   }
 
   private async runTransaction<T>(runner: QueryRunner, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const connection = runnerConnection(runner);
+    if (connection) writeAtTurnEnd(connection);
     await runner.startTransaction();
     let result: T;
     try {
@@ -192,6 +194,7 @@ export class Database {
       throw error;
     }
     try {
+      if (connection) writeAtTurnEnd(connection);
       await runner.commitTransaction();
     } catch (error) {
       throw asUnavailable(error, "unknown");

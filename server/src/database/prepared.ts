@@ -1,5 +1,7 @@
+import type { Duplex } from "node:stream";
 import type { ExecuteValues, PoolConnection } from "mysql2";
 import { type EntityManager, QueryFailedError, type QueryRunner } from "typeorm";
+import { NextTurnBatch } from "../next-turn-batch";
 import { dialectOf } from "./data-source";
 
 /** `sql` as a prepared statement on one mysql2 connection, which keeps it for the next call. */
@@ -24,6 +26,7 @@ export function executePrepared<T>(connection: PoolConnection, sql: string, para
 export async function runStatement<T>(manager: EntityManager, sql: string, params: unknown[]): Promise<T> {
   const connection = transactionConnection(manager);
   if (!connection) return manager.query<T>(sql, params);
+  writeAtTurnEnd(connection);
   try {
     return await executePrepared<T>(connection, sql, params);
   } catch (error) {
@@ -40,4 +43,24 @@ function transactionConnection(manager: EntityManager): PoolConnection | undefin
 /** The pooled mysql2 connection a MySQL query runner holds once connected (a TypeORM internal). */
 export function runnerConnection(runner: QueryRunner): PoolConnection | undefined {
   return (runner as unknown as { databaseConnection?: PoolConnection }).databaseConnection;
+}
+
+// A change's statements are written to MariaDB at the end of the event loop's turn, together with
+// every other transaction's of that turn, rather than one by one as each is issued. Each write to a
+// connection wakes the MariaDB thread that serves it; in this VM a statement's write cost the
+// server ≈ 33 µs of kernel time, and writes issued back to back cost less, as the verification
+// replies' did (bench/notes.md, seventh session of 2026-12-02). A statement waits at most for the
+// rest of its turn.
+const heldUntilTurnEnds = new NextTurnBatch<Duplex, true>((streams) => {
+  for (const stream of streams.keys()) stream.uncork();
+});
+
+/** Holds what is written to the connection until this turn's I/O is done (see above). */
+export function writeAtTurnEnd(connection: PoolConnection): void {
+  const stream = (connection as unknown as { stream?: Duplex }).stream;
+  if (!stream) return;
+  heldUntilTurnEnds.entry(stream, () => {
+    stream.cork();
+    return true;
+  });
 }

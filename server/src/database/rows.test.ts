@@ -1,3 +1,4 @@
+import type { Duplex } from "node:stream";
 import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { QueryFailedError } from "typeorm";
 import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
@@ -6,6 +7,7 @@ import { Credential } from "../api-secrets/credential.entity";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "./database";
+import { runnerConnection } from "./prepared";
 import { insertRow, selectRows, updateRow } from "./rows";
 
 describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase) => {
@@ -253,5 +255,22 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase) => 
     expect(released).toBeGreaterThan(0);
     expect(updated).toBeGreaterThanOrEqual(released);
     expect((await stored("api_secret", id))?.revoked_by).toBe("waited@example.com");
+  });
+
+  it("holds a MySQL transaction's writes until the end of the turn, then sends them", async () => {
+    const corked: number[] = [];
+    await db.transaction(async (manager) => {
+      const stream = (runnerConnection(manager.queryRunner!) as unknown as { stream?: Duplex } | undefined)?.stream;
+      const inserted = insertRow(manager, ApiSecret, secret("00000000-0000-4000-8000-000000000024"));
+      corked.push(stream?.writableCorked ?? 0);
+      await inserted;
+      corked.push(stream?.writableCorked ?? 0);
+      await new Promise((resolve) => setImmediate(resolve));
+      corked.push(stream?.writableCorked ?? 0);
+    });
+    // SQLite has no connection to hold; MySQL's is corked as the statement is issued, uncorked by
+    // the time its answer arrives, and never left corked.
+    expect(corked).toEqual(db.dialect === "mysql" ? [1, 0, 0] : [0, 0, 0]);
+    expect(await stored("api_secret", "00000000-0000-4000-8000-000000000024")).toBeDefined();
   });
 });
