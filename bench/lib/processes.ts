@@ -104,6 +104,9 @@ export function imageNodeFlags(dockerfile = readFileSync(join(ROOT, "server/Dock
   return command.slice(1, -1);
 }
 
+// Read once per bench run: the Dockerfile does not change while it runs.
+let imageFlags: string[] | undefined;
+
 /** `node server/dist/main.js` as the image runs it (its flags, production, JSON logs at warn). */
 export async function startKeyturn(
   name: string,
@@ -114,7 +117,7 @@ export async function startKeyturn(
   const dataDir = mkdtempSync(join(tmpdir(), "keyturn-bench-"));
   const server = pinned(
     name,
-    [...imageNodeFlags(), ...nodeArgs, join(ROOT, "server/dist/main.js")],
+    [...(imageFlags ??= imageNodeFlags()), ...nodeArgs, join(ROOT, "server/dist/main.js")],
     {
       NODE_ENV: "production",
       HOST: "127.0.0.1",

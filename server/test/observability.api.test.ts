@@ -301,7 +301,11 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
     spy.mockRestore();
     expect(res).toMatch(/socket hang up|ECONNRESET/);
     expect(lines).toEqual([
-      expect.objectContaining({ msg: "Verification reply could not be written", err: expect.anything() }),
+      expect.objectContaining({
+        msg: "Verification reply could not be written",
+        path: "/v1/verify",
+        err: expect.anything(),
+      }),
     ]);
     expect((await server.http().post("/v1/verify").send(credential)).status).toBe(200);
   });

@@ -27,6 +27,7 @@ interface Reply {
 /** A reply waiting for this turn's writes. */
 interface Outgoing {
   reply: Reply;
+  path: string;
   requestId: string | undefined;
   /** performance.now() when the request arrived: the latency histogram counts up to the write. */
   started: number;
@@ -89,12 +90,12 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
   // cost by about 40 % and raised the cached route's throughput by half (bench/notes.md). A lone request
   // waits only for the end of its turn.
   const outgoing = new NextTurnBatch<ServerResponse, Outgoing>((queued) => {
-    for (const [res, { reply, requestId, started }] of queued) {
+    for (const [res, { reply, path, requestId, started }] of queued) {
       try {
         send(res, reply, requestId);
       } catch (error) {
         // One reply that cannot be written must not keep the rest of the turn's from theirs.
-        logger.error({ err: error, requestId }, "Verification reply could not be written");
+        logger.error({ err: error, path, requestId }, "Verification reply could not be written");
         res.destroy();
       }
       metrics.verificationSeconds.observe((performance.now() - started) / 1000);
@@ -177,7 +178,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     // failures: an id is minted for those alone, not for every answer of the hot path.
     let requestId = offeredRequestId(req);
     // A request's first reply is the one written (a failure after it changes nothing).
-    const reply = (value: Reply) => void outgoing.entry(res, () => ({ reply: value, requestId, started }));
+    const reply = (value: Reply) => void outgoing.entry(res, () => ({ reply: value, path, requestId, started }));
     const fail = (error: unknown) => {
       requestId ??= newRequestId();
       logger.error({ err: error, path, requestId }, "Verification failed");
