@@ -48,9 +48,9 @@ export function runnerConnection(runner: QueryRunner): PoolConnection | undefine
 // A change's statements are written to MariaDB at the end of the event loop's turn, together with
 // every other transaction's of that turn, rather than one by one as each is issued. Each write to a
 // connection wakes the MariaDB thread that serves it; in this VM a statement's write cost the
-// server ≈ 33 µs of kernel time, and writes issued back to back cost less, as the verification
-// replies' did (bench/notes.md, seventh session of 2026-12-02). A statement waits at most for the
-// rest of its turn.
+// server ≈ 33 µs of kernel time, and holding them to the turn's end lowered its CPU per mutation
+// by 4–9 % (bench/notes.md, seventh session of 2026-12-02), as holding the verification replies
+// did for that route. A statement waits at most for the rest of its turn.
 const heldUntilTurnEnds = new NextTurnBatch<Duplex, true>((streams) => {
   for (const stream of streams.keys()) stream.uncork();
 });

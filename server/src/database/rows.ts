@@ -13,14 +13,33 @@ import { runStatement } from "./prepared";
 
 interface Statement {
   sql: string;
+  /** The columns whose values fill the placeholders, in order. */
   columns: ColumnMetadata[];
 }
 
-const inserts = new WeakMap<EntityMetadata, Statement>();
-// Per entity, per query (its condition, lock and index).
-const selects = new WeakMap<EntityMetadata, Map<string, Statement>>();
-// Per entity, per set of changed properties (e.g. "expiresAt,revokedAt").
-const updates = new WeakMap<EntityMetadata, Map<string, Statement>>();
+interface SelectStatement extends Statement {
+  /** The columns the statement reads, in order. */
+  read: ColumnMetadata[];
+}
+
+// Per entity, per kind and shape: "insert", "update expiresAt,revokedAt", "select <query>".
+const statements = new WeakMap<EntityMetadata, Map<string, Statement>>();
+
+function statementFor<S extends Statement>(metadata: EntityMetadata, key: string, build: () => S): S {
+  let byKey = statements.get(metadata);
+  if (!byKey) statements.set(metadata, (byKey = new Map<string, Statement>()));
+  let statement = byKey.get(key) as S | undefined;
+  if (!statement) {
+    statement = build();
+    byKey.set(key, statement);
+  }
+  return statement;
+}
+
+/** The columns a row stores (a relation's join column is declared as a column of its own). */
+function storedColumns(metadata: EntityMetadata): ColumnMetadata[] {
+  return metadata.columns.filter((column) => !column.isVirtual);
+}
 
 /** Inserts one row that gives every column a value (null included). */
 export async function insertRow<T extends ObjectLiteral>(
@@ -29,17 +48,12 @@ export async function insertRow<T extends ObjectLiteral>(
   row: T,
 ): Promise<void> {
   const metadata = manager.dataSource.getMetadata(target);
-  let statement = inserts.get(metadata);
-  if (!statement) {
-    const columns = metadata.columns.filter((column) => !column.isVirtual);
+  const statement = statementFor(metadata, "insert", () => {
+    const columns = storedColumns(metadata);
     const names = columns.map((column) => quote(manager, column.databaseName)).join(", ");
     const placeholders = columns.map(() => "?").join(", ");
-    statement = {
-      sql: `INSERT INTO ${quote(manager, metadata.tableName)} (${names}) VALUES (${placeholders})`,
-      columns,
-    };
-    inserts.set(metadata, statement);
-  }
+    return { sql: `INSERT INTO ${quote(manager, metadata.tableName)} (${names}) VALUES (${placeholders})`, columns };
+  });
   await runStatement(manager, statement.sql, values(manager, metadata, statement.columns, row));
 }
 
@@ -52,11 +66,7 @@ export async function updateRow<T extends ObjectLiteral>(
 ): Promise<void> {
   const metadata = manager.dataSource.getMetadata(target);
   const properties = Object.keys(changes);
-  const key = properties.join(",");
-  let byProperties = updates.get(metadata);
-  if (!byProperties) updates.set(metadata, (byProperties = new Map<string, Statement>()));
-  let statement = byProperties.get(key);
-  if (!statement) {
+  const statement = statementFor(metadata, `update ${properties.join(",")}`, () => {
     const [primary, ...more] = metadata.primaryColumns;
     if (!primary || more.length > 0) throw new Error(`updateRow: ${metadata.name} needs a single-column key`);
     const columns = properties.map((property) => {
@@ -65,12 +75,11 @@ export async function updateRow<T extends ObjectLiteral>(
       return column;
     });
     const assignments = columns.map((column) => `${quote(manager, column.databaseName)} = ?`).join(", ");
-    statement = {
+    return {
       sql: `UPDATE ${quote(manager, metadata.tableName)} SET ${assignments} WHERE ${quote(manager, primary.databaseName)} = ?`,
       columns,
     };
-    byProperties.set(key, statement);
-  }
+  });
   await runStatement(manager, statement.sql, [...values(manager, metadata, statement.columns, changes), id]);
 }
 
@@ -94,12 +103,9 @@ export async function selectRows<T extends ObjectLiteral>(
   params: Partial<T>,
 ): Promise<T[]> {
   const metadata = manager.dataSource.getMetadata(target);
-  const mysql = dialectOf(manager.dataSource) === "mysql";
-  const key = `${query.where}|${query.forUpdate === true}|${query.useIndex ?? ""}`;
-  let byQuery = selects.get(metadata);
-  if (!byQuery) selects.set(metadata, (byQuery = new Map<string, Statement>()));
-  let statement = byQuery.get(key);
-  if (!statement) {
+  const key = `select ${query.where}|${query.forUpdate === true}|${query.useIndex ?? ""}`;
+  const statement = statementFor<SelectStatement>(metadata, key, () => {
+    const mysql = dialectOf(manager.dataSource) === "mysql";
     const columns: ColumnMetadata[] = [];
     const where = query.where.replace(/:(\w+)/g, (_match, property: string) => {
       const column = metadata.findColumnWithPropertyName(property);
@@ -107,16 +113,16 @@ export async function selectRows<T extends ObjectLiteral>(
       columns.push(column);
       return "?";
     });
-    const selected = metadata.columns.filter((column) => !column.isVirtual);
-    const names = selected.map((column) => quote(manager, column.databaseName)).join(", ");
+    const read = storedColumns(metadata);
+    const names = read.map((column) => quote(manager, column.databaseName)).join(", ");
     const index = mysql && query.useIndex ? ` USE INDEX (${quote(manager, query.useIndex)})` : "";
     const lock = mysql && query.forUpdate ? " FOR UPDATE" : "";
-    statement = {
+    return {
       sql: `SELECT ${names} FROM ${quote(manager, metadata.tableName)}${index} WHERE ${where}${lock}`,
       columns,
+      read,
     };
-    byQuery.set(key, statement);
-  }
+  });
   const rows = await runStatement<Array<Record<string, unknown>>>(
     manager,
     statement.sql,
@@ -125,9 +131,8 @@ export async function selectRows<T extends ObjectLiteral>(
   const { driver } = manager.dataSource;
   return rows.map((row) => {
     const entity = metadata.create() as T;
-    for (const column of metadata.columns) {
-      if (!column.isVirtual)
-        column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+    for (const column of statement.read) {
+      column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
     }
     return entity;
   });
