@@ -113,8 +113,9 @@ describeEachDatabase("authorisation", (createDatabase, dialect) => {
       locked();
       await new Promise((resolve) => setTimeout(resolve, 1500));
     });
-    // Only once the owner holds the lock: asked earlier, the outsider would not wait whatever the order of checks.
-    await lockHeld;
+    // Only once the owner holds the lock: asked earlier, the outsider would not wait whatever the
+    // order of checks. (If the owner's read fails, `hold` rejects and so does this test.)
+    await Promise.race([lockHeld, hold]);
     const started = Date.now();
     const body = await server.graphql(ROTATE_SECRET, { input: { id: target.id } }, tokens.otherProjectAdmin);
     expect(body.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");

@@ -61,7 +61,8 @@ export function connect(serverUrl: string) {
 
 /**
  * Runs a suite once per database: always SQLite, and MariaDB/MySQL when TEST_MYSQL_URL is set.
- * Without it the MySQL runs are skipped, and the run says so loudly.
+ * Without it the MySQL runs are skipped, and the run says so loudly. The suite is told which
+ * dialect it runs on, for itOnMysql.
  */
 export function describeEachDatabase(
   title: string,
