@@ -50,19 +50,36 @@ export class ApiSecretService {
     this.now = options.now ?? (() => new Date());
   }
 
-  /** Every secret of the project, newest first, each with the credentials verification accepts now. */
+  /**
+   * Every secret of the project, newest first, each with the credentials verification accepts now.
+   * The credentials come in a second read that names idx_credential_live with the secrets' ids, so
+   * MySQL reads the live ones by range; a join steps over every credential whose grace period has
+   * ended, and a secret gathers one with each rotation that has a grace period (bench/notes.md).
+   * One transaction, so that both reads see the same snapshot.
+   */
   list(projectId: string): Promise<ApiSecret[]> {
-    return this.db.execute((manager) =>
-      manager
-        .createQueryBuilder(ApiSecret, "secret")
-        .leftJoinAndSelect("secret.credentials", "credential", liveCredential("credential."), {
-          expiresAt: this.now(),
-        })
-        .where("secret.project_id = :projectId", { projectId })
-        .orderBy("secret.created_at", "DESC")
-        .addOrderBy("secret.id", "DESC")
-        .getMany(),
-    );
+    const now = this.now();
+    return this.db.transaction(async (manager) => {
+      const secrets = await manager.find(ApiSecret, {
+        where: { projectId },
+        order: { createdAt: "DESC", id: "DESC" },
+      });
+      // A revoked secret's credentials are all revoked.
+      const active = secrets.filter((secret) => !secret.revokedAt).map((secret) => secret.id);
+      const live = active.length
+        ? await manager
+            .createQueryBuilder(Credential, "credential")
+            .useIndex(LIVE_CREDENTIAL_INDEX)
+            .where("credential.secret_id IN (:...active)", { active })
+            .andWhere(liveCredential("credential."), { expiresAt: now })
+            .getMany()
+        : [];
+      const bySecret = new Map<string, Credential[]>();
+      for (const credential of live)
+        bySecret.set(credential.secretId, [...(bySecret.get(credential.secretId) ?? []), credential]);
+      for (const secret of secrets) secret.credentials = bySecret.get(secret.id) ?? [];
+      return secrets;
+    });
   }
 
   /** Caller must already be an admin of `input.projectId`. */
