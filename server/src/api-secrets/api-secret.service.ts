@@ -74,9 +74,8 @@ export class ApiSecretService {
             .andWhere(liveCredential("credential."), { expiresAt: now })
             .getMany()
         : [];
-      const bySecret = new Map<string, Credential[]>();
-      for (const credential of live)
-        bySecret.set(credential.secretId, [...(bySecret.get(credential.secretId) ?? []), credential]);
+      const bySecret = new Map<string, Credential[]>(active.map((id) => [id, []]));
+      for (const credential of live) bySecret.get(credential.secretId)?.push(credential);
       for (const secret of secrets) secret.credentials = bySecret.get(secret.id) ?? [];
       return secrets;
     });
