@@ -20,7 +20,15 @@ import {
   selectCount,
 } from "./lib/mysql";
 import { freePort } from "./lib/ports";
-import { cpuMicros, ROOT, SERVER_CORE, startBare, startKeyturn, type BenchProcess } from "./lib/processes";
+import {
+  cpuMicros,
+  ROOT,
+  SERVER_CORE,
+  startBare,
+  startKeyturn,
+  startRawCreate,
+  type BenchProcess,
+} from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type MutationCpu, type ScenarioResult } from "./lib/report";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
@@ -239,7 +247,9 @@ async function main(): Promise<void> {
         DB_POOL_SIZE: String(MUTATION_POOL_SIZE),
       }),
     );
-    const mutations = await benchMutations(mutationServer);
+    // Started once Keyturn has migrated the database: it writes Keyturn's tables.
+    const rawCreateServer = keep(await startRawCreate(databaseUrl("keyturn_bench_mutations"), MUTATION_POOL_SIZE));
+    const mutations = await benchMutations(mutationServer, rawCreateServer);
 
     // ---- CPU profile of the cached path under load.
     log("profiling the cached Basic-auth path under load");
@@ -302,7 +312,7 @@ async function countQueries(server: BenchProcess, small: Credential[]) {
   return { badChecksum: badChecksumRun, unknownFirst, unknownWarm, distinctUnknown: SAMPLE_SMALL };
 }
 
-async function benchMutations(server: BenchProcess) {
+async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   const projects = Array.from({ length: 200 }, (_, i) => `mutation-project-${i}`);
   const tokens = await Promise.all(projects.map((p, i) => adminToken([p], `admin-${i}@example.com`)));
   const graphqlRequest = (query: string, variables: unknown, token: string): PreparedRequest => ({
@@ -323,6 +333,16 @@ async function benchMutations(server: BenchProcess) {
     secrets.map((id, i) => graphqlRequest(ROTATE_SECRET, { input: { id, gracePeriodSeconds: 0 } }, tokens[i] ?? "")),
     { countErrorsIn: '"errors"' },
   );
+  // The same creates with nothing of Keyturn around them (raw-create-server.ts), projects of their own.
+  const rawCreates = roundRobinScript(
+    projects.map((projectId) => ({
+      method: "POST",
+      path: "/",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ projectId: `raw-${projectId}` }),
+    })),
+    { countErrorsIn: '"error"' },
+  );
   // In rounds, like the verification figures: a single 5 s run's p99 is one draw of this VM's
   // tails. Each round starts with MariaDB alone at Keyturn's pool size, the most transactions it
   // has open at once (bench/commit-baseline.ts): the report can tell a slow disk phase from a slow
@@ -340,16 +360,17 @@ async function benchMutations(server: BenchProcess) {
     log(
       `  MariaDB alone at c${MUTATION_POOL_SIZE}: ${Math.round(alone.rps)} commits/s, p99 ${alone.p99.toFixed(1)} ms`,
     );
-    for (const [name, script] of [
-      ["createSecret", creates],
-      ["rotateSecret", rotations],
+    for (const [name, script, target] of [
+      ["rawCreate", rawCreates, rawServer],
+      ["createSecret", creates, server],
+      ["rotateSecret", rotations, server],
     ] as const) {
-      await wrk({ url: server.url, connections: 10, seconds: 1, script });
+      await wrk({ url: target.url, connections: 10, seconds: 1, script });
       for (const connections of [10, 50]) {
-        const before = { server: cpuMicros(server.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
-        const result = await wrk({ url: server.url, connections, seconds: MUTATION_SECONDS, script });
+        const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
+        const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
         const used: MutationCpu = {
-          serverMicros: (cpuMicros(server.pid) - before.server) / result.requests,
+          serverMicros: (cpuMicros(target.pid) - before.server) / result.requests,
           mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
         };
         (results[`${name} c${connections}`] ??= []).push(result);

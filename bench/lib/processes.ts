@@ -88,6 +88,18 @@ export async function startBare(): Promise<BenchProcess> {
   return server;
 }
 
+/** bench/raw-create-server.ts on `databaseUrl` (a database Keyturn has migrated), pinned as Keyturn is. */
+export async function startRawCreate(databaseUrl: string, poolSize: number): Promise<BenchProcess> {
+  const server = pinned(
+    "raw node:http + mysql2 create",
+    [join(ROOT, "bench/dist/raw-create-server.js")],
+    { DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(poolSize) },
+    await freePort(),
+  );
+  await server.waitReady("/");
+  return server;
+}
+
 /**
  * The node flags the image runs the server with: the arguments of server/Dockerfile's last CMD
  * between `node` and the script, so the bench measures what a deployment runs.

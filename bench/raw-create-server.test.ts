@@ -1,0 +1,86 @@
+import { createHmac, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
+import { createPool, type Pool } from "mysql2";
+import type { RowDataPacket } from "mysql2/promise";
+import { parseDatabaseUrl } from "../server/src/config";
+import { Database } from "../server/src/database/database";
+import { databaseUrl, dropDatabase, queryOne, recreateDatabase } from "./lib/mysql";
+import { RAW_MAX_ACTIVE_PER_PROJECT, rawCreate } from "./raw-create-server";
+
+// The raw create writes Keyturn's tables as Keyturn's create does: it needs MariaDB and the migrated schema.
+const onMysql = process.env.TEST_MYSQL_URL ? describe : describe.skip;
+
+onMysql("the raw create (the mutations' floor in npm run bench)", () => {
+  const name = `keyturn_test_raw_${randomBytes(4).toString("hex")}`;
+  const pepper = randomBytes(32);
+  let pool: Pool;
+
+  const count = async (table: string) =>
+    Number((await queryOne<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table}`, name)).n);
+
+  beforeAll(async () => {
+    await recreateDatabase(name);
+    const migrated = await Database.open(parseDatabaseUrl(databaseUrl(name), "/unused"));
+    await migrated.close();
+    const url = new URL(databaseUrl(name));
+    pool = createPool({
+      host: url.hostname,
+      port: Number(url.port || 3306),
+      user: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+      database: name,
+      connectionLimit: 2,
+      timezone: "Z",
+    });
+  });
+
+  afterAll(async () => {
+    await new Promise((done) => pool.end(done));
+    await dropDatabase(name);
+  });
+
+  it("writes the rows of a create: the project's slot, the secret, its credential and the audit event", async () => {
+    const create = rawCreate(pool, pepper);
+    const first = await create("raw-project", "raw@example.com");
+    const second = await create("raw-project", "raw@example.com");
+
+    const project = await queryOne<RowDataPacket>(
+      "SELECT active_secret_count, created_secret_count FROM project WHERE id = 'raw-project'",
+      name,
+    );
+    expect(project).toMatchObject({ active_secret_count: 2, created_secret_count: 2 });
+    const secret = await queryOne<RowDataPacket>(
+      `SELECT s.name, s.current_key_id, c.key_id, c.secret_hash, c.generation
+       FROM api_secret s JOIN credential c ON c.secret_id = s.id WHERE s.id = '${second.secretId}'`,
+      name,
+    );
+    expect(secret).toEqual({
+      name: "Secret 2",
+      current_key_id: second.keyId,
+      key_id: second.keyId,
+      secret_hash: createHmac("sha256", pepper).update(second.secret).digest("base64url"),
+      generation: 1,
+    });
+    expect(first.keyId).not.toBe(second.keyId);
+    expect(await count("audit_event WHERE action = 'SECRET_CREATED' AND project_id = 'raw-project'")).toBe(2);
+  });
+
+  it("writes nothing when the project has no free slot", async () => {
+    const create = rawCreate(pool, pepper);
+    await create("full-project", "raw@example.com");
+    await queryOne(
+      `UPDATE project SET active_secret_count = ${RAW_MAX_ACTIVE_PER_PROJECT} WHERE id = 'full-project'`,
+      name,
+    );
+    const before = await Promise.all(["api_secret", "credential", "audit_event"].map(count));
+
+    await expect(create("full-project", "raw@example.com")).rejects.toThrow("no free slot");
+
+    expect(await Promise.all(["api_secret", "credential", "audit_event"].map(count))).toEqual(before);
+    const project = await queryOne<RowDataPacket>(
+      "SELECT created_secret_count FROM project WHERE id = 'full-project'",
+      name,
+    );
+    expect(project.created_secret_count).toBe(1);
+  });
+});

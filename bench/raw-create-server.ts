@@ -1,0 +1,149 @@
+// The floor under createSecret: the statements Keyturn's create sends, on Keyturn's own tables,
+// from a node:http server with a mysql2 pool and nothing else — no GraphQL, no ORM, no host token,
+// no logging, no rate limit. The research the mutation goals come from measured this shape ("raw
+// (f)") and asked for it to be reported beside the GraphQL figures; `npm run bench` runs it in the
+// same rounds as the mutations, on the server core, so the table shows what this machine allows a
+// create at that moment and how much of a create's cost is Keyturn's stack.
+//
+//   PORT=… DATABASE_URL=mariadb://…/<migrated database> DB_POOL_SIZE=10 node bench/dist/raw-create-server.js
+//   POST / {"projectId": "…"} → 200 {"secretId", "keyId", "secret"}, or 500 with the error; GET → 200.
+import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import { createPool, type Pool, type PoolConnection } from "mysql2";
+
+/** The bench's MAX_ACTIVE_SECRETS_PER_PROJECT for Keyturn: the slot UPDATE compares with it. */
+export const RAW_MAX_ACTIVE_PER_PROJECT = 1000;
+
+export interface RawCreated {
+  secretId: string;
+  keyId: string;
+  secret: string;
+}
+
+function run<T>(connection: PoolConnection, sql: string, params: unknown[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    // Prepared, as Keyturn runs a change's statements; START TRANSACTION and COMMIT as text, as TypeORM sends them.
+    const done = (error: Error | null, result: unknown) => (error ? reject(error) : resolve(result as T));
+    if (params.length) connection.execute(sql, params as never, done);
+    else connection.query(sql, done);
+  });
+}
+
+/**
+ * One create per call: the project's row once per project (outside the transaction, as Keyturn
+ * does), then START TRANSACTION, the slot UPDATE, the three INSERTs and COMMIT on one pooled
+ * connection. Rejects, having written nothing, when the project is full or a statement fails.
+ */
+export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor: string) => Promise<RawCreated> {
+  const knownProjects = new Set<string>();
+  const connection = () =>
+    new Promise<PoolConnection>((resolve, reject) => {
+      pool.getConnection((error, acquired) => (error ? reject(error) : resolve(acquired)));
+    });
+  return async (projectId, actor) => {
+    const db = await connection();
+    try {
+      if (!knownProjects.has(projectId)) {
+        await run(db, "INSERT IGNORE INTO project (id, active_secret_count, created_secret_count) VALUES (?, 0, 0)", [
+          projectId,
+        ]);
+        knownProjects.add(projectId);
+      }
+      await run(db, "START TRANSACTION");
+      try {
+        const slot = await run<{ affectedRows: number; insertId: number }>(
+          db,
+          "UPDATE project SET active_secret_count = active_secret_count + 1, " +
+            "created_secret_count = LAST_INSERT_ID(created_secret_count + 1) " +
+            "WHERE id = ? AND active_secret_count < ?",
+          [projectId, RAW_MAX_ACTIVE_PER_PROJECT],
+        );
+        if (slot.affectedRows !== 1) throw new Error(`project ${projectId} has no free slot`);
+        const now = new Date();
+        const created: RawCreated = {
+          secretId: randomUUID(),
+          keyId: `raw_${randomBytes(16).toString("base64url")}`,
+          secret: randomBytes(32).toString("base64url"),
+        };
+        const hint = created.secret.slice(-4);
+        await run(
+          db,
+          "INSERT INTO api_secret (id, project_id, name, created_at, created_by, rotated_at, revoked_at, revoked_by, " +
+            "current_key_id, secret_hint, last_used_at) VALUES (?, ?, ?, ?, ?, NULL, NULL, NULL, ?, ?, NULL)",
+          [created.secretId, projectId, `Secret ${slot.insertId}`, now, actor, created.keyId, hint],
+        );
+        await run(
+          db,
+          "INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at, " +
+            "revoked_at, last_used_at) VALUES (?, ?, 1, ?, ?, ?, ?, NULL, NULL, NULL)",
+          [
+            randomUUID(),
+            created.secretId,
+            created.keyId,
+            createHmac("sha256", pepper).update(created.secret).digest("base64url"),
+            hint,
+            now,
+          ],
+        );
+        await run(
+          db,
+          "INSERT INTO audit_event (id, project_id, secret_id, action, actor, ip, user_agent, occurred_at, details) " +
+            "VALUES (?, ?, ?, 'SECRET_CREATED', ?, '127.0.0.1', NULL, ?, ?)",
+          [randomUUID(), projectId, created.secretId, actor, now, JSON.stringify({ keyId: created.keyId })],
+        );
+        await run(db, "COMMIT");
+        return created;
+      } catch (error) {
+        await run(db, "ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      db.release();
+    }
+  };
+}
+
+function serve(): void {
+  const url = new URL(process.env.DATABASE_URL ?? "");
+  const socketPath = url.searchParams.get("socketPath");
+  const pool = createPool({
+    ...(socketPath ? { socketPath } : { host: url.hostname, port: Number(url.port || 3306) }),
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    database: url.pathname.slice(1),
+    connectionLimit: Number(process.env.DB_POOL_SIZE ?? 10),
+    timezone: "Z",
+  });
+  const create = rawCreate(pool, randomBytes(32));
+  createServer((req, res) => {
+    if (req.method === "GET") {
+      // Readiness, for lib/processes.ts.
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"status":"ready"}');
+      return;
+    }
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      const answer = (status: number, body: unknown) => {
+        const json = JSON.stringify(body);
+        res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(json) });
+        res.end(json);
+      };
+      Promise.resolve()
+        .then(() => {
+          const { projectId } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { projectId?: unknown };
+          if (typeof projectId !== "string") throw new Error("projectId must be a string");
+          return create(projectId, "raw@example.com");
+        })
+        .then(
+          (created) => answer(200, created),
+          (error: unknown) => answer(500, { error: String(error) }),
+        );
+    });
+  }).listen(Number(process.env.PORT), "127.0.0.1", () => {
+    console.log(`listening on ${process.env.PORT}`);
+  });
+}
+
+if (require.main === module) serve();
