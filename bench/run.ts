@@ -30,6 +30,7 @@ import {
   type BenchProcess,
 } from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type MutationCpu, type ScenarioResult } from "./lib/report";
+import { baselineSpread, steady, type BareRun } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
 import { measureWidgetRender } from "./widget-render";
@@ -198,6 +199,7 @@ async function main(): Promise<void> {
     const scenarios = new Map<string, ScenarioResult>(
       targets.map((t) => [t.id, { id: t.id, title: t.title, rounds: [] }]),
     );
+    const bareRun = (run: { c50: LoadResult; c1: LoadResult }): BareRun => ({ rps: run.c50.rps, p50: run.c1.p50 });
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}: baseline`);
       let before = await measure(bare.url, baselineScript);
@@ -216,11 +218,14 @@ async function main(): Promise<void> {
           baselineP50,
           ratio: result.c50.rps / baselineRps,
           p50Ratio: result.c1.p50 / baselineP50,
+          baselineSpread: baselineSpread(bareRun(before), bareRun(after)),
         };
         scenarios.get(target.id)?.rounds.push(measurement);
         log(
-          `  ${Math.round(result.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare (${Math.round(baselineRps)}); ` +
-            `c1 p50 ${result.c1.p50.toFixed(3)} ms = ${measurement.p50Ratio.toFixed(2)}× bare`,
+          `  ${Math.round(result.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare ` +
+            `(${Math.round(before.c50.rps)}, ${Math.round(after.c50.rps)}); c1 p50 ${result.c1.p50.toFixed(3)} ms = ` +
+            `${measurement.p50Ratio.toFixed(2)}× bare (${before.c1.p50.toFixed(3)}, ${after.c1.p50.toFixed(3)})` +
+            (steady(bareRun(before), bareRun(after)) ? "" : "; unsteady: the bare runs around it disagree"),
         );
         before = after;
       }
