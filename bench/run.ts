@@ -388,9 +388,9 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       }
     }
   }
-  // COUNT(*) comes back from mysql2 as a string (BIGINT).
+  // COUNT(*) comes back from mysql2 as a string (BIGINT). Keyturn's credentials only, not the raw create's.
   const keys = await queryOne<{ total: number | string; distinctKeys: number | string }>(
-    "SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential",
+    "SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential WHERE key_id NOT LIKE 'raw\\_%'",
     "keyturn_bench_mutations",
   );
   return {

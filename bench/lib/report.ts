@@ -241,7 +241,7 @@ function otherFigures(results: BenchResults): Figure[] {
       [10, 25],
     ] as const) {
       const run = runs(`${name} c${connections}`);
-      // A create's rate round by round against the raw create's, run a minute before it in the same round.
+      // A create's rate round by round against the raw create's, run seconds before it in the same round.
       const raw = runs(`rawCreate c${connections}`);
       const ofRaw = median(run.rounds.map((r, i) => r.rps / (raw.rounds[i]?.rps ?? NaN)));
       figures.push({
