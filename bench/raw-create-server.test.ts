@@ -4,7 +4,7 @@ import { createPool, type Pool } from "mysql2";
 import type { RowDataPacket } from "mysql2/promise";
 import { parseDatabaseUrl } from "../server/src/config";
 import { Database } from "../server/src/database/database";
-import { databaseUrl, dropDatabase, queryOne, recreateDatabase } from "./lib/mysql";
+import { connectionOptions, databaseUrl, dropDatabase, queryOne, recreateDatabase } from "./lib/mysql";
 import { RAW_MAX_ACTIVE_PER_PROJECT, rawCreate } from "./raw-create-server";
 
 // The raw create writes Keyturn's tables as Keyturn's create does: it needs MariaDB and the migrated schema.
@@ -22,13 +22,8 @@ onMysql("the raw create (the mutations' floor in npm run bench)", () => {
     await recreateDatabase(name);
     const migrated = await Database.open(parseDatabaseUrl(databaseUrl(name), "/unused"));
     await migrated.close();
-    const url = new URL(databaseUrl(name));
     pool = createPool({
-      host: url.hostname,
-      port: Number(url.port || 3306),
-      user: decodeURIComponent(url.username),
-      password: decodeURIComponent(url.password),
-      database: name,
+      ...connectionOptions(databaseUrl(name)),
       connectionLimit: 2,
       timezone: "Z",
     });

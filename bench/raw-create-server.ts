@@ -10,6 +10,7 @@
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { createPool, type Pool, type PoolConnection } from "mysql2";
+import { connectionOptions } from "./lib/mysql";
 
 /** The bench's MAX_ACTIVE_SECRETS_PER_PROJECT for Keyturn: the slot UPDATE compares with it. */
 export const RAW_MAX_ACTIVE_PER_PROJECT = 1000;
@@ -104,13 +105,8 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
 }
 
 function serve(): void {
-  const url = new URL(process.env.DATABASE_URL ?? "");
-  const socketPath = url.searchParams.get("socketPath");
   const pool = createPool({
-    ...(socketPath ? { socketPath } : { host: url.hostname, port: Number(url.port || 3306) }),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database: url.pathname.slice(1),
+    ...connectionOptions(process.env.DATABASE_URL ?? ""),
     connectionLimit: Number(process.env.DB_POOL_SIZE ?? 10),
     timezone: "Z",
   });

@@ -5,16 +5,22 @@ import { createConnection, type Connection, type RowDataPacket } from "mysql2/pr
 export const MYSQL_URL =
   process.env.BENCH_MYSQL_URL ?? process.env.TEST_MYSQL_URL ?? "mariadb://root@127.0.0.1:3306/test";
 
-export function connect(database?: string): Promise<Connection> {
-  const url = new URL(MYSQL_URL);
-  const socketPath = url.searchParams.get("socketPath");
-  return createConnection({
-    ...(socketPath ? { socketPath } : { host: url.hostname, port: Number(url.port || 3306) }),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
+/** mysql2's options for a mysql:// or mariadb:// URL: host and port or ?socketPath=, user, database. */
+export function connectionOptions(url: string) {
+  const parsed = new URL(url);
+  const socketPath = parsed.searchParams.get("socketPath");
+  const database = decodeURIComponent(parsed.pathname.slice(1));
+  return {
+    ...(socketPath ? { socketPath } : { host: parsed.hostname, port: Number(parsed.port || 3306) }),
+    user: decodeURIComponent(parsed.username),
+    password: decodeURIComponent(parsed.password),
     ...(database ? { database } : {}),
-    multipleStatements: false,
-  });
+  };
+}
+
+/** A connection to the bench's MariaDB server, in `database` or in none. */
+export function connect(database?: string): Promise<Connection> {
+  return createConnection({ ...connectionOptions(databaseUrl(database ?? "")), multipleStatements: false });
 }
 
 /** DATABASE_URL for a Keyturn server using `database` on the bench's MariaDB server. */

@@ -83,6 +83,8 @@ interface Figure {
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
+/** The bare runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
+const unsteady = (r: Measurement) => (r.baselineSpread ?? 0) > STEADY_SPREAD;
 const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
 
 function scenarioFigures(results: BenchResults): Figure[] {
@@ -96,7 +98,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
   const p50Ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.p50Ratio));
   const p50 = (s: ScenarioResult) => median(s.rounds.map((r) => r.c1.p50));
   // A round whose bare runs disagree is marked, so the reader can weigh it.
-  const mark = (r: Measurement) => ((r.baselineSpread ?? 0) > STEADY_SPREAD ? " ⚠" : "");
+  const mark = (r: Measurement) => (unsteady(r) ? " ⚠" : "");
   const raw = (s: ScenarioResult) =>
     s.rounds.map((r) => `${Math.round(r.c50.rps)}/${Math.round(r.baselineRps)} (${fmt(r.ratio)})${mark(r)}`).join(", ");
   const rawP50 = (s: ScenarioResult) =>
@@ -417,10 +419,10 @@ ${notes}
  */
 function unsteadySummary(scenarios: ScenarioResult[]): string {
   const rounds = scenarios.flatMap((s) => s.rounds).filter((r) => r.baselineSpread !== undefined);
-  const unsteady = rounds.filter((r) => (r.baselineSpread ?? 0) > STEADY_SPREAD).length;
+  const marked = rounds.filter(unsteady).length;
   return rounds.length === 0
     ? ""
-    : `In this run ${unsteady} of ${rounds.length} runs had bare runs on either side more than ${Math.round(STEADY_SPREAD * 100)} % apart (throughput or p50): the machine changed speed during them, and they are marked ⚠ in the raw column.`;
+    : `In this run ${marked} of ${rounds.length} runs had bare runs on either side more than ${Math.round(STEADY_SPREAD * 100)} % apart (throughput or p50): the machine changed speed during them, and they are marked ⚠ in the raw column.`;
 }
 
 function passSummary(figures: Figure[]): string {
