@@ -1,0 +1,24 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "@jest/globals";
+import { otherFigures, type BenchResults } from "./report";
+
+// The committed results of the last full run: the report is regenerated from them (--report).
+const results = JSON.parse(readFileSync(join(__dirname, "../results/latest.json"), "utf8")) as BenchResults;
+
+describe("the mutation rows of the report", () => {
+  const figures = otherFigures(results);
+  const mutationRows = figures.filter((f) => / through GraphQL, \d+ concurrent admins$/.test(f.figure));
+
+  it("shows MariaDB alone once, as a reference row without a goal, with every round", () => {
+    const alone = figures.filter((f) => f.figure.startsWith("Reference: MariaDB alone"));
+    expect(alone).toHaveLength(1);
+    expect(alone[0]?.pass).toBeNull();
+    expect(alone[0]?.raw.match(/\/s p99/g)).toHaveLength(results.mutations.commitBaseline.length);
+  });
+
+  it("does not repeat MariaDB alone in each mutation row", () => {
+    expect(mutationRows).toHaveLength(4);
+    for (const row of mutationRows) expect(row.raw).not.toContain("MariaDB alone");
+  });
+});
