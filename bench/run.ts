@@ -211,6 +211,7 @@ async function main(): Promise<void> {
         const after = await measure(bare.url, baselineScript);
         const baselineRps = (before.c50.rps + after.c50.rps) / 2;
         const baselineP50 = (before.c1.p50 + after.c1.p50) / 2;
+        const spread = baselineSpread(bareRun(before), bareRun(after));
         const measurement: Measurement = {
           c50: result.c50,
           c1: result.c1,
@@ -218,14 +219,14 @@ async function main(): Promise<void> {
           baselineP50,
           ratio: result.c50.rps / baselineRps,
           p50Ratio: result.c1.p50 / baselineP50,
-          baselineSpread: baselineSpread(bareRun(before), bareRun(after)),
+          baselineSpread: spread,
         };
         scenarios.get(target.id)?.rounds.push(measurement);
         log(
           `  ${Math.round(result.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare ` +
             `(${Math.round(before.c50.rps)}, ${Math.round(after.c50.rps)}); c1 p50 ${result.c1.p50.toFixed(3)} ms = ` +
             `${measurement.p50Ratio.toFixed(2)}× bare (${before.c1.p50.toFixed(3)}, ${after.c1.p50.toFixed(3)})` +
-            (steady(bareRun(before), bareRun(after)) ? "" : "; unsteady: the bare runs around it disagree"),
+            (steady(spread) ? "" : "; unsteady: the bare runs around it disagree"),
         );
         before = after;
       }

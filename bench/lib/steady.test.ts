@@ -15,9 +15,9 @@ describe("steady baselines", () => {
   it("calls a measurement steady up to the tolerance and not past it", () => {
     const at = (spread: number) => ({ rps: 30_000 * (1 + spread / 2), p50: 0.1 });
     const from = { rps: 30_000 * (1 - STEADY_SPREAD / 2), p50: 0.1 };
-    expect(steady(from, at(STEADY_SPREAD))).toBe(true);
-    expect(steady({ rps: 28_000, p50: 0.1 }, { rps: 31_000, p50: 0.11 })).toBe(true);
-    expect(steady({ rps: 7_000, p50: 0.64 }, { rps: 33_000, p50: 0.11 })).toBe(false);
-    expect(steady({ rps: 30_000, p50: 0.1 }, { rps: 30_000, p50: 0.14 })).toBe(false);
+    expect(steady(baselineSpread(from, at(STEADY_SPREAD)))).toBe(true);
+    expect(steady(baselineSpread({ rps: 28_000, p50: 0.1 }, { rps: 31_000, p50: 0.11 }))).toBe(true);
+    expect(steady(baselineSpread({ rps: 7_000, p50: 0.64 }, { rps: 33_000, p50: 0.11 }))).toBe(false);
+    expect(steady(baselineSpread({ rps: 30_000, p50: 0.1 }, { rps: 30_000, p50: 0.14 }))).toBe(false);
   });
 });

@@ -18,6 +18,7 @@ export function baselineSpread(before: BareRun, after: BareRun): number {
   return Math.max(apart(before.rps, after.rps), apart(before.p50, after.p50));
 }
 
-export function steady(before: BareRun, after: BareRun): boolean {
-  return baselineSpread(before, after) <= STEADY_SPREAD;
+/** Whether a measurement whose bare runs were `spread` apart (baselineSpread) can stand. */
+export function steady(spread: number): boolean {
+  return spread <= STEADY_SPREAD;
 }
