@@ -5,7 +5,7 @@ import type { RowDataPacket } from "mysql2/promise";
 import { parseDatabaseUrl } from "../server/src/config";
 import { Database } from "../server/src/database/database";
 import { connectionOptions, databaseUrl, dropDatabase, queryOne, recreateDatabase } from "./lib/mysql";
-import { RAW_MAX_ACTIVE_PER_PROJECT, rawCreate } from "./raw-create-server";
+import { RAW_CREDENTIAL_FORMAT, RAW_MAX_ACTIVE_PER_PROJECT, rawCreate } from "./raw-create-server";
 
 // The raw create writes Keyturn's tables as Keyturn's create does: it needs MariaDB and the migrated schema.
 const onMysql = process.env.TEST_MYSQL_URL ? describe : describe.skip;
@@ -53,10 +53,16 @@ onMysql("the raw create (the mutations' floor in npm run bench)", () => {
       name: "Secret 2",
       current_key_id: second.keyId,
       key_id: second.keyId,
-      secret_hash: createHmac("sha256", pepper).update(second.secret).digest("base64url"),
+      secret_hash: createHmac("sha256", pepper).update(second.secret).digest("hex"),
       generation: 1,
     });
     expect(first.keyId).not.toBe(second.keyId);
+    // Keyturn's shape under the raw prefixes: run.ts counts Keyturn's Key IDs by leaving these out.
+    expect(RAW_CREDENTIAL_FORMAT.parse(second.keyId, second.secret)).toEqual({
+      keyId: second.keyId,
+      secret: second.secret,
+    });
+    expect(second.keyId.startsWith(`${RAW_CREDENTIAL_FORMAT.prefixes.keyId}_`)).toBe(true);
     expect(await count("audit_event WHERE action = 'SECRET_CREATED' AND project_id = 'raw-project'")).toBe(2);
   });
 

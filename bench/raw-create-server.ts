@@ -1,6 +1,6 @@
-// The floor under createSecret: the statements Keyturn's create sends, on Keyturn's own tables,
-// from a node:http server with a mysql2 pool and nothing else — no GraphQL, no ORM, no host token,
-// no logging, no rate limit. The research the mutation goals come from measured this shape ("raw
+// The floor under createSecret: the statements Keyturn's create sends, on Keyturn's own tables and
+// with rows of the same shape (Keyturn's credential format, hex HMAC), from a node:http server with
+// a mysql2 pool and nothing else — no GraphQL, no ORM, no host token, no logging, no rate limit. The research the mutation goals come from measured this shape ("raw
 // (f)") and asked for it to be reported beside the GraphQL figures; `npm run bench` runs it in the
 // same rounds as the mutations, on the server core, so the table shows what this machine allows a
 // create at that moment and how much of a create's cost is Keyturn's stack.
@@ -9,11 +9,18 @@
 //   POST / {"projectId": "…"} → 200 {"secretId", "keyId", "secret"}, or 500 with the error; GET → 200.
 import { createHmac, randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
+import { CredentialFormat } from "@keyturn/shared";
 import { createPool, type Pool, type PoolConnection } from "mysql2";
 import { connectionOptions } from "./lib/mysql";
 
 /** The bench's MAX_ACTIVE_SECRETS_PER_PROJECT for Keyturn: the slot UPDATE compares with it. */
 export const RAW_MAX_ACTIVE_PER_PROJECT = 1000;
+
+/**
+ * Credentials of Keyturn's shape (same lengths, checksums and hint) under prefixes of their own,
+ * so that the bench can tell the raw create's rows from Keyturn's in the shared tables.
+ */
+export const RAW_CREDENTIAL_FORMAT = new CredentialFormat({ keyId: "rawid", secret: "rawsk" });
 
 export interface RawCreated {
   secretId: string;
@@ -61,12 +68,8 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
         );
         if (slot.affectedRows !== 1) throw new Error(`project ${projectId} has no free slot`);
         const now = new Date();
-        const created: RawCreated = {
-          secretId: randomUUID(),
-          keyId: `raw_${randomBytes(16).toString("base64url")}`,
-          secret: randomBytes(32).toString("base64url"),
-        };
-        const hint = created.secret.slice(-4);
+        const created: RawCreated = { secretId: randomUUID(), ...RAW_CREDENTIAL_FORMAT.generate() };
+        const hint = RAW_CREDENTIAL_FORMAT.hint(created.secret);
         await run(
           db,
           "INSERT INTO api_secret (id, project_id, name, created_at, created_by, rotated_at, revoked_at, revoked_by, " +
@@ -81,7 +84,8 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
             randomUUID(),
             created.secretId,
             created.keyId,
-            createHmac("sha256", pepper).update(created.secret).digest("base64url"),
+            // Hex, as Keyturn stores it (SecretHasher.hash).
+            createHmac("sha256", pepper).update(created.secret).digest("hex"),
             hint,
             now,
           ],

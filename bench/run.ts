@@ -33,6 +33,7 @@ import { writeReport, type BenchResults, type Measurement, type MutationCpu, typ
 import { baselineSpread, steady, type BareRun } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
+import { RAW_CREDENTIAL_FORMAT } from "./raw-create-server";
 import { measureWidgetRender } from "./widget-render";
 
 const run = promisify(execFile);
@@ -391,7 +392,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   }
   // COUNT(*) comes back from mysql2 as a string (BIGINT). Keyturn's credentials only, not the raw create's.
   const keys = await queryOne<{ total: number | string; distinctKeys: number | string }>(
-    "SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential WHERE key_id NOT LIKE 'raw\\_%'",
+    `SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential WHERE key_id NOT LIKE '${RAW_CREDENTIAL_FORMAT.prefixes.keyId}\\_%'`,
     "keyturn_bench_mutations",
   );
   return {
