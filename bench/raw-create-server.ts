@@ -1,9 +1,10 @@
 // The floor under createSecret: the statements Keyturn's create sends, on Keyturn's own tables and
 // with rows of the same shape (Keyturn's credential format, hex HMAC), from a node:http server with
-// a mysql2 pool and nothing else — no GraphQL, no ORM, no host token, no logging, no rate limit. The research the mutation goals come from measured this shape ("raw
-// (f)") and asked for it to be reported beside the GraphQL figures; `npm run bench` runs it in the
-// same rounds as the mutations, on the server core, so the table shows what this machine allows a
-// create at that moment and how much of a create's cost is Keyturn's stack.
+// a mysql2 pool and nothing else — no GraphQL, no ORM, no host token, no logging, no rate limit.
+// The research the mutation goals come from measured this shape ("raw (f)") and asked for it to be
+// reported beside the GraphQL figures; `npm run bench` runs it in the same rounds as the
+// mutations, on the server core, so the table shows what this machine allows a create at that
+// moment and how much of a create's cost is Keyturn's stack.
 //
 //   PORT=… DATABASE_URL=mariadb://…/<migrated database> DB_POOL_SIZE=10 node bench/dist/raw-create-server.js
 //   POST / {"projectId": "…"} → 200 {"secretId", "keyId", "secret"}, or 500 with the error; GET → 200.

@@ -9,7 +9,7 @@ import { RateLimitedError } from "./rate-limits";
 /**
  * Keyturn's client errors are built without a stack trace. They are answers, not faults: no client
  * or log ever sees their stack. Capturing it, and formatting it when graphql-js wraps the error
- * with its path, came to ≈ 17 % of a refused mutation's CPU (bench/notes.md).
+ * with its path, made a refused mutation cost ≈ 7 % more CPU (bench/notes.md).
  */
 function keyturnError(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): GraphQLError {
   const stackTraceLimit = Error.stackTraceLimit;
