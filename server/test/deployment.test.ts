@@ -448,7 +448,12 @@ describe("server/Dockerfile", () => {
 
   it("runs node server/dist/main.js in production, bound to all interfaces, as a non-root user, exposing 4000", () => {
     const [cmd] = instructions(runtime, "CMD").slice(-1);
-    expect(execForm(cmd?.args ?? "[]")).toEqual(["node", "--initial-old-space-size=128", "server/dist/main.js"]);
+    expect(execForm(cmd?.args ?? "[]")).toEqual([
+      "node",
+      "--initial-old-space-size=128",
+      "--no-allocation-site-pretenuring",
+      "server/dist/main.js",
+    ]);
     expect(imageEnv).toEqual(expect.objectContaining({ NODE_ENV: "production", HOST: "0.0.0.0" }));
 
     const user = instructions(runtime, "USER").at(-1)?.args ?? "root";
