@@ -42,6 +42,12 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LATENCY_SECONDS = 2;
 const MUTATION_SECONDS = 5;
+/**
+ * A mutation server's first warm-up per operation. V8 optimises the GraphQL, ORM and driver code
+ * of a change over its first few thousand requests: after a 1 s warm-up the next 5 s still cost
+ * 1.6× the CPU per create of the 5 s after them (bench/notes.md, 2026-12-03, seventh session).
+ */
+const MUTATION_FIRST_WARM_UP_SECONDS = 10;
 const BASELINE_SECONDS = 3;
 /** The mutation server's DB_POOL_SIZE (its default), and so the commit baseline's connections. */
 const MUTATION_POOL_SIZE = 10;
@@ -284,6 +290,7 @@ async function main(): Promise<void> {
         latencySeconds: LATENCY_SECONDS,
         storedLarge: Number(stored.n),
         mutationSeconds: MUTATION_SECONDS,
+        mutationFirstWarmUpSeconds: MUTATION_FIRST_WARM_UP_SECONDS,
         baselineSeconds: BASELINE_SECONDS,
         poolSize: MUTATION_POOL_SIZE,
       },
@@ -372,7 +379,8 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       ["createSecret", creates, server],
       ["rotateSecret", rotations, server],
     ] as const) {
-      await wrk({ url: target.url, connections: 10, seconds: 1, script });
+      const warmUp = round === 1 ? MUTATION_FIRST_WARM_UP_SECONDS : 1;
+      await wrk({ url: target.url, connections: 10, seconds: warmUp, script });
       for (const connections of [10, 50]) {
         const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
