@@ -45,7 +45,7 @@ const MUTATION_SECONDS = 5;
 /**
  * A mutation server's first warm-up per operation. V8 optimises the GraphQL, ORM and driver code
  * of a change over its first few thousand requests: after a 1 s warm-up the next 5 s still cost
- * 1.6× the CPU per create of the 5 s after them (bench/notes.md, 2026-12-03, seventh session).
+ * 1.5–1.7× the CPU per create of the 5 s after them (bench/notes.md, 2026-12-03, seventh session).
  */
 const MUTATION_FIRST_WARM_UP_SECONDS = 10;
 const BASELINE_SECONDS = 3;
