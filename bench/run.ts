@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
+import { fullCollections, fullCollectionsBetween } from "./lib/full-collections";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
 import {
@@ -29,7 +30,7 @@ import {
   startRawCreate,
   type BenchProcess,
 } from "./lib/processes";
-import { writeReport, type BenchResults, type Measurement, type MutationCpu, type ScenarioResult } from "./lib/report";
+import { writeReport, type BenchResults, type Measurement, type MutationCost, type ScenarioResult } from "./lib/report";
 import { baselineSpread, steady, type BareRun } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
@@ -364,9 +365,11 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   const commitBaseline: CommitBaselineResult[] = [];
   const results: Record<string, LoadResult[]> = {};
   // The CPU both processes spend per mutation: with a 2-core machine shared by the server,
-  // MariaDB and wrk, it bounds the rate any admin count can reach, whatever the disk does.
+  // MariaDB and wrk, it bounds the rate any admin count can reach, whatever the disk does. And
+  // Keyturn's full collections: every admin waits through one, so a run that has one shows it in
+  // its p99 (bench/notes.md, 2026-12-03, seventh session).
   const mariadb = await localServerPid();
-  const cpu: Record<string, MutationCpu[]> = {};
+  const costs: Record<string, MutationCost[]> = {};
   for (let round = 1; round <= ROUNDS; round++) {
     log(`mutations round ${round}/${ROUNDS}`);
     const alone = await commitBaselineOnServerCore(MUTATION_POOL_SIZE);
@@ -381,19 +384,29 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
     ] as const) {
       const warmUp = round === 1 ? MUTATION_FIRST_WARM_UP_SECONDS : 1;
       await wrk({ url: target.url, connections: 10, seconds: warmUp, script });
+      // The raw create's server has no /metrics.
+      const keyturn = target !== rawServer;
       for (const connections of [10, 50]) {
-        const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
+        const before = {
+          server: cpuMicros(target.pid),
+          mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb),
+          collections: keyturn ? await fullCollections(target.url) : null,
+        };
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
-        const used: MutationCpu = {
+        const cost: MutationCost = {
           serverMicros: (cpuMicros(target.pid) - before.server) / result.requests,
           mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
+          fullCollections: before.collections
+            ? fullCollectionsBetween(before.collections, await fullCollections(target.url))
+            : null,
         };
         (results[`${name} c${connections}`] ??= []).push(result);
-        (cpu[`${name} c${connections}`] ??= []).push(used);
+        (costs[`${name} c${connections}`] ??= []).push(cost);
         log(
           `  ${name} at c${connections}: ${Math.round(result.rps)}/s, p99 ${result.p99.toFixed(1)} ms, ` +
-            `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(used.serverMicros)} µs, ` +
-            `MariaDB ${used.mariadbMicros === null ? "n/a" : `${Math.round(used.mariadbMicros)} µs`}`,
+            `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(cost.serverMicros)} µs, ` +
+            `MariaDB ${cost.mariadbMicros === null ? "n/a" : `${Math.round(cost.mariadbMicros)} µs`}` +
+            (cost.fullCollections ? `; full collections: ${cost.fullCollections.count}` : ""),
         );
       }
     }
@@ -405,7 +418,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   );
   return {
     results,
-    cpu,
+    costs,
     commitBaseline,
     credentials: Number(keys.total),
     duplicateKeyIds: Number(keys.total) - Number(keys.distinctKeys),

@@ -21,4 +21,16 @@ describe("the mutation rows of the report", () => {
     expect(mutationRows).toHaveLength(4);
     for (const row of mutationRows) expect(row.raw).not.toContain("MariaDB alone");
   });
+
+  it("shows each round's full collections in Keyturn's mutation rows, not in the raw create's", () => {
+    for (const row of mutationRows) {
+      expect(row.raw).toMatch(/full collections by round: [^;]+/);
+      expect(row.raw.match(/full collections by round: ([^;]+)/)?.[1]?.split(", ")).toHaveLength(
+        results.mutations.results["createSecret c10"]?.length ?? NaN,
+      );
+    }
+    const raw = figures.filter((f) => f.figure.startsWith("Reference: createSecret's statements"));
+    expect(raw).toHaveLength(2);
+    for (const row of raw) expect(row.raw).not.toContain("full collections");
+  });
 });
