@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { otherFigures, type BenchResults } from "./report";
+import { otherFigures, ratioAgainst, type BenchResults } from "./report";
 
 // The committed results of the last full run: the report is regenerated from them (--report).
 const results = JSON.parse(readFileSync(join(__dirname, "../results/latest.json"), "utf8")) as BenchResults;
@@ -32,5 +32,18 @@ describe("the mutation rows of the report", () => {
     const raw = figures.filter((f) => f.figure.startsWith("Reference: createSecret's statements"));
     expect(raw).toHaveLength(2);
     for (const row of raw) expect(row.raw).not.toContain("full collections");
+  });
+});
+
+describe("ratioAgainst", () => {
+  it("shows two decimals where they tell the side of the goal", () => {
+    expect(ratioAgainst(0.7234, 0.7)).toBe("0.72");
+    expect(ratioAgainst(0.6849, 0.7)).toBe("0.68");
+  });
+
+  it("shows three where two would round a miss or a pass onto the goal", () => {
+    expect(ratioAgainst(0.6956, 0.7)).toBe("0.696");
+    expect(ratioAgainst(0.7042, 0.7)).toBe("0.704");
+    expect(ratioAgainst(0.7, 0.7)).toBe("0.70");
   });
 });

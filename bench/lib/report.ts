@@ -87,6 +87,9 @@ interface Figure {
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
+/** A ratio to two decimals, or to three where two would round it onto its goal (0.696 against 0.70). */
+export const ratioAgainst = (value: number, goal: number): string =>
+  fmt(value) === fmt(goal) && value !== goal ? fmt(value, 3) : fmt(value);
 /** The bare runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
 const unsteady = (r: Measurement) => !steady(r.baselineSpread ?? 0);
 const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
@@ -115,7 +118,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
     figures.push({
       figure: `${name}: throughput at c = 50`,
       goal: `≥ ${fmt(goal)}× bare`,
-      value: `${fmt(value)}×`,
+      value: `${ratioAgainst(value, goal)}×`,
       pass: value >= goal,
       raw: `req/s vs bare: ${raw(s)}`,
       chart: { value, goal },
@@ -127,7 +130,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
     figures.push({
       figure: `${name}: p50 at c = 1`,
       goal: `≤ ${fmt(goal, 1)}× bare`,
-      value: `${fmt(value)}× (${ms(p50(s))})`,
+      value: `${ratioAgainst(value, goal)}× (${ms(p50(s))})`,
       pass: value <= goal,
       raw: rawP50(s),
     });
@@ -159,7 +162,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
     figures.push({
       figure: `${name}: throughput at c = 50`,
       goal: `≥ positive path (${fmt(positive)}×)`,
-      value: `${fmt(value)}×`,
+      value: `${ratioAgainst(value, positive * 0.95)}×`,
       pass: value >= positive * 0.95,
       raw: `req/s vs bare: ${raw(s)}`,
       chart: { value, goal: positive },
@@ -176,7 +179,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
     figures.push({
       figure: `Scale, ${name}: ${results.method.storedLarge.toLocaleString("en")} stored credentials vs 1 k`,
       goal: "≥ 0.85×",
-      value: `${fmt(value)}×`,
+      value: `${ratioAgainst(value, 0.85)}×`,
       pass: value >= 0.85,
       raw:
         `req/s by round: ${pairs.map((p) => `${Math.round(p.large)}/${Math.round(p.small)} (${fmt(p.ratio)})`).join(", ")}; ` +
