@@ -387,17 +387,15 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       // The raw create's server has no /metrics.
       const keyturn = target !== rawServer;
       for (const connections of [10, 50]) {
-        const before = {
-          server: cpuMicros(target.pid),
-          mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb),
-          collections: keyturn ? await fullCollections(target.url) : null,
-        };
+        // Scraped before the CPU times are read, so that the scrape's own CPU is not counted.
+        const collectionsBefore = keyturn ? await fullCollections(target.url) : null;
+        const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
         const cost: MutationCost = {
           serverMicros: (cpuMicros(target.pid) - before.server) / result.requests,
           mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
-          fullCollections: before.collections
-            ? fullCollectionsBetween(before.collections, await fullCollections(target.url))
+          fullCollections: collectionsBefore
+            ? fullCollectionsBetween(collectionsBefore, await fullCollections(target.url))
             : null,
         };
         (results[`${name} c${connections}`] ??= []).push(result);

@@ -62,7 +62,7 @@ export interface BenchResults {
   mutations: {
     /** By operation and connections ("createSecret c10"), one result per round. */
     results: Record<string, LoadResult[]>;
-    /** CPU per mutation of the server and of MariaDB (null when it is not local), keyed and ordered as `results`. */
+    /** CPU per mutation of the server and of MariaDB (null when it is not local) and the server's full collections, keyed and ordered as `results`. */
     costs: Record<string, MutationCost[]>;
     /** MariaDB alone (commit-baseline.ts) at the server's pool size, one result per round. */
     commitBaseline: CommitBaselineResult[];
