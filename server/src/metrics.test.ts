@@ -1,3 +1,5 @@
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "@jest/globals";
 import type { Database } from "./database/database";
 import { Histogram, Registry } from "prom-client";
@@ -73,5 +75,32 @@ describe("HotHistogram", () => {
     hot.observe(0.02);
     reference.observe(0.02);
     expect(await ours.metrics()).toBe(await theirs.metrics());
+  });
+});
+
+describe("the GC histogram", () => {
+  // V8's gc() for this test alone: the flag must be set before a context that exposes it is made.
+  setFlagsFromString("--expose-gc");
+  // gc() is a full collection; { type: "minor" } a young one.
+  const gc = runInNewContext("gc") as (options?: { type: "minor" }) => void;
+
+  it("counts every collection, a full one after a young one in the same turn included", async () => {
+    const metrics = new Metrics(noPool, () => 0);
+    const count = async (kind: string) => {
+      const text = await metrics.registry.metrics();
+      const line = new RegExp(`^keyturn_nodejs_gc_duration_seconds_count\\{kind="${kind}"\\} (\\d+)$`, "m").exec(text);
+      return Number(line?.[1] ?? 0);
+    };
+    const counts = async () => ({ major: await count("major"), minor: await count("minor") });
+    const before = await counts();
+    // Node hands both to the observer in one batch; prom-client's own histogram kept the first only.
+    for (let i = 0; i < 3; i++) {
+      gc({ type: "minor" });
+      gc();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const after = await counts();
+    expect(after.major - before.major).toBeGreaterThanOrEqual(3);
+    expect(after.minor - before.minor).toBeGreaterThanOrEqual(3);
   });
 });

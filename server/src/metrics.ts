@@ -1,3 +1,4 @@
+import { PerformanceObserver, constants } from "node:perf_hooks";
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics, type LabelValues, type Metric } from "prom-client";
 import type { Database } from "./database/database";
 
@@ -68,6 +69,7 @@ export class Metrics {
 
   constructor(db: Database, cacheSize: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: "keyturn_" });
+    observeGarbageCollections(this.registry);
     // Gauges read at scrape time, so they cost nothing between scrapes.
     new Gauge({
       name: "keyturn_db_pool_connections",
@@ -91,6 +93,38 @@ export class Metrics {
       },
     });
   }
+}
+
+const GC_SERIES = "keyturn_nodejs_gc_duration_seconds";
+const GC_KINDS = new Map<number, string>([
+  [constants.NODE_PERFORMANCE_GC_MAJOR, "major"],
+  [constants.NODE_PERFORMANCE_GC_MINOR, "minor"],
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL, "incremental"],
+  [constants.NODE_PERFORMANCE_GC_WEAKCB, "weakcb"],
+]);
+
+/**
+ * Replaces the default metrics' GC histogram with one that records every collection. prom-client's
+ * (15.1.3) records only the first entry of each batch its PerformanceObserver receives, and Node
+ * hands several collections over at once: a full collection that came after a young one in the
+ * same batch was never counted. Same name, kinds and buckets, so dashboards read it unchanged.
+ * prom-client's observer still runs, into a histogram no registry holds.
+ */
+function observeGarbageCollections(registry: Registry): void {
+  registry.removeSingleMetric(GC_SERIES);
+  const histogram = new Histogram({
+    name: GC_SERIES,
+    help: "Garbage collection duration by kind, one of major, minor, incremental or weakcb.",
+    labelNames: ["kind"] as const,
+    buckets: [0.001, 0.01, 0.1, 1, 2, 5],
+    registers: [registry],
+  });
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = GC_KINDS.get((entry as { detail?: { kind?: number } }).detail?.kind ?? -1);
+      if (kind) histogram.observe({ kind }, entry.duration / 1000);
+    }
+  }).observe({ entryTypes: ["gc"] });
 }
 
 /**
