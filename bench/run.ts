@@ -384,11 +384,10 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
     ] as const) {
       const warmUp = round === 1 ? MUTATION_FIRST_WARM_UP_SECONDS : 1;
       await wrk({ url: target.url, connections: 10, seconds: warmUp, script });
-      // The raw create's server has no /metrics.
-      const keyturn = target !== rawServer;
+      const hasMetrics = target !== rawServer;
       for (const connections of [10, 50]) {
         // Scraped before the CPU times are read, so that the scrape's own CPU is not counted.
-        const collectionsBefore = keyturn ? await fullCollections(target.url) : null;
+        const collectionsBefore = hasMetrics ? await fullCollections(target.url) : null;
         const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
         const cost: MutationCost = {

@@ -21,6 +21,16 @@ keyturn_nodejs_gc_duration_seconds_count{kind="major"} 2
     expect(collections.pauseMs).toBeCloseTo(34.5);
   });
 
+  it("reads the series with other labels around kind", () => {
+    const metrics =
+      HEADER +
+      `keyturn_nodejs_gc_duration_seconds_sum{region="eu",kind="major",pod="a"} 0.02
+keyturn_nodejs_gc_duration_seconds_count{region="eu",kind="major",pod="a"} 1
+keyturn_nodejs_gc_duration_seconds_count{region="eu",kind="minor",pod="a"} 9
+`;
+    expect(parseFullCollections(metrics).count).toBe(1);
+  });
+
   it("counts none before the first full collection", () => {
     const metrics = HEADER + `keyturn_nodejs_gc_duration_seconds_count{kind="minor"} 3\n`;
     expect(parseFullCollections(metrics)).toEqual({ count: 0, pauseMs: 0 });

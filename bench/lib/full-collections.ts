@@ -1,4 +1,4 @@
-/** The full (mark-compact) garbage collections a Keyturn server has made since it started. */
+/** Full (mark-compact) garbage collections of a Keyturn server: since it started, or between two readings. */
 export interface FullCollections {
   count: number;
   /** Their pauses added up, in ms (prom-client times each collection's pause, not its concurrent marking). */
@@ -8,8 +8,8 @@ export interface FullCollections {
 const SERIES = "keyturn_nodejs_gc_duration_seconds";
 
 /**
- * Reads the server's GC histogram (prom-client's default metrics, kind="major") from its /metrics
- * text. The histogram has no "major" series until the first full collection, so a missing series
+ * Reads the server's GC histogram (kind="major"; server/src/metrics.ts records every collection)
+ * from its /metrics text. The histogram has no "major" series until the first full collection, so a missing series
  * counts 0; a missing histogram is an error, not 0, so that a renamed metric cannot read as none.
  */
 export function parseFullCollections(metrics: string): FullCollections {
@@ -17,7 +17,8 @@ export function parseFullCollections(metrics: string): FullCollections {
     throw new Error(`/metrics has no ${SERIES} histogram`);
   }
   const value = (suffix: "count" | "sum"): number => {
-    const match = new RegExp(`^${SERIES}_${suffix}\\{kind="major"\\} (\\S+)$`, "m").exec(metrics);
+    // Other labels (a deployment's default labels) may come before or after `kind`.
+    const match = new RegExp(`^${SERIES}_${suffix}\\{[^}]*\\bkind="major"[^}]*\\} (\\S+)$`, "m").exec(metrics);
     return match?.[1] === undefined ? 0 : Number(match[1]);
   };
   return { count: value("count"), pauseMs: value("sum") * 1000 };

@@ -87,9 +87,17 @@ interface Figure {
 }
 
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
-/** A ratio to two decimals, or to three where two would round it onto its goal (0.696 against 0.70). */
-export const ratioAgainst = (value: number, goal: number): string =>
-  fmt(value) === fmt(goal) && value !== goal ? fmt(value, 3) : fmt(value);
+/** A ratio to two decimals, or to as many more (up to six) as it takes to tell it from its goal (0.696 against 0.70). */
+export function ratioAgainst(value: number, goal: number): string {
+  let digits = 2;
+  while (digits < 6 && value !== goal && fmt(value, digits) === fmt(goal, digits)) digits++;
+  return fmt(value, digits);
+}
+
+/** Each round's full collections, with their pauses: "0, 1 (17 ms), 0". */
+export function collectionsByRound(rounds: readonly FullCollections[]): string {
+  return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
+}
 /** The bare runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
 const unsteady = (r: Measurement) => !steady(r.baselineSpread ?? 0);
 const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
@@ -106,8 +114,10 @@ function scenarioFigures(results: BenchResults): Figure[] {
   const p50 = (s: ScenarioResult) => median(s.rounds.map((r) => r.c1.p50));
   // A round whose bare runs disagree is marked, so the reader can weigh it.
   const mark = (r: Measurement) => (unsteady(r) ? " ⚠" : "");
-  const raw = (s: ScenarioResult) =>
-    s.rounds.map((r) => `${Math.round(r.c50.rps)}/${Math.round(r.baselineRps)} (${fmt(r.ratio)})${mark(r)}`).join(", ");
+  const raw = (s: ScenarioResult, goal: number) =>
+    s.rounds
+      .map((r) => `${Math.round(r.c50.rps)}/${Math.round(r.baselineRps)} (${ratioAgainst(r.ratio, goal)})${mark(r)}`)
+      .join(", ");
   const rawP50 = (s: ScenarioResult) =>
     s.rounds.map((r) => `${ms(r.c1.p50)} vs ${ms(r.baselineP50)}${mark(r)}`).join(", ");
 
@@ -120,7 +130,7 @@ function scenarioFigures(results: BenchResults): Figure[] {
       goal: `≥ ${fmt(goal)}× bare`,
       value: `${ratioAgainst(value, goal)}×`,
       pass: value >= goal,
-      raw: `req/s vs bare: ${raw(s)}`,
+      raw: `req/s vs bare: ${raw(s, goal)}`,
       chart: { value, goal },
     });
   };
@@ -161,10 +171,10 @@ function scenarioFigures(results: BenchResults): Figure[] {
     // "No slower than the positive path", within the noise of one figure (5 %).
     figures.push({
       figure: `${name}: throughput at c = 50`,
-      goal: `≥ positive path (${fmt(positive)}×)`,
+      goal: `≥ 0.95 × positive path (${fmt(positive)}×)`,
       value: `${ratioAgainst(value, positive * 0.95)}×`,
       pass: value >= positive * 0.95,
-      raw: `req/s vs bare: ${raw(s)}`,
+      raw: `req/s vs bare: ${raw(s, positive * 0.95)}`,
       chart: { value, goal: positive },
     });
   }
@@ -240,7 +250,7 @@ export function otherFigures(results: BenchResults): Figure[] {
         `CPU per mutation: server ${Math.round(median(costs.map((r) => r.serverMicros)))} µs, MariaDB ` +
         (mariadbCpu.length ? `${Math.round(median(mariadbCpu))} µs` : "n/a (not local)") +
         (collections.every((c): c is FullCollections => c !== null)
-          ? `; full collections by round: ${collections.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ")}`
+          ? `; full collections by round: ${collectionsByRound(collections)}`
           : ""),
     };
   };
