@@ -366,8 +366,8 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   const results: Record<string, LoadResult[]> = {};
   // The CPU both processes spend per mutation: with a 2-core machine shared by the server,
   // MariaDB and wrk, it bounds the rate any admin count can reach, whatever the disk does. And
-  // Keyturn's full collections: every admin waits through one, so a run that has one shows it in
-  // its p99 (bench/notes.md, 2026-12-03, seventh session).
+  // Keyturn's full collections: every request in flight waits through one's pause, so the report
+  // can tell which rounds' tails may hold one (bench/notes.md, 2026-12-03, seventh session).
   const mariadb = await localServerPid();
   const costs: Record<string, MutationCost[]> = {};
   for (let round = 1; round <= ROUNDS; round++) {
