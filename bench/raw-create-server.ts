@@ -8,10 +8,12 @@
 //
 //   PORT=… DATABASE_URL=mariadb://…/<migrated database> DB_POOL_SIZE=10 node bench/dist/raw-create-server.js
 //   POST / {"projectId": "…"} → 200 {"secretId", "keyId", "secret"}, or 500 with the error; GET → 200.
-import { createHmac, randomBytes, randomUUID } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { CredentialFormat } from "@keyturn/shared";
 import { createPool, type Pool, type PoolConnection } from "mysql2";
+// Time-ordered ids, as Keyturn makes its rows' (server/src/database/row-id.ts).
+import { v7 as newRowId } from "uuid";
 import { connectionOptions } from "./lib/mysql";
 
 /** The bench's MAX_ACTIVE_SECRETS_PER_PROJECT for Keyturn: the slot UPDATE compares with it. */
@@ -69,7 +71,7 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
         );
         if (slot.affectedRows !== 1) throw new Error(`project ${projectId} has no free slot`);
         const now = new Date();
-        const created: RawCreated = { secretId: randomUUID(), ...RAW_CREDENTIAL_FORMAT.generate() };
+        const created: RawCreated = { secretId: newRowId(), ...RAW_CREDENTIAL_FORMAT.generate() };
         const hint = RAW_CREDENTIAL_FORMAT.hint(created.secret);
         await run(
           db,
@@ -82,7 +84,7 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
           "INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at, " +
             "revoked_at, last_used_at) VALUES (?, ?, 1, ?, ?, ?, ?, NULL, NULL, NULL)",
           [
-            randomUUID(),
+            newRowId(),
             created.secretId,
             created.keyId,
             // Hex, as Keyturn stores it (SecretHasher.hash).
@@ -95,7 +97,7 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
           db,
           "INSERT INTO audit_event (id, project_id, secret_id, action, actor, ip, user_agent, occurred_at, details) " +
             "VALUES (?, ?, ?, 'SECRET_CREATED', ?, '127.0.0.1', NULL, ?, ?)",
-          [randomUUID(), projectId, created.secretId, actor, now, JSON.stringify({ keyId: created.keyId })],
+          [newRowId(), projectId, created.secretId, actor, now, JSON.stringify({ keyId: created.keyId })],
         );
         await run(db, "COMMIT");
         return created;

@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto";
 import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
@@ -7,6 +6,7 @@ import { AuditAction } from "../audit/audit-event.entity";
 import { recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
 import { runStatement } from "../database/prepared";
+import { newRowId } from "../database/row-id";
 import { insertRow, selectRows, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
@@ -92,7 +92,7 @@ export class ApiSecretService {
       const now = this.now();
       const issued = this.issue();
       const apiSecret = manager.create(ApiSecret, {
-        id: randomUUID(),
+        id: newRowId(),
         projectId: input.projectId,
         name: name || `Secret ${createdCount}`,
         createdAt: now,
@@ -328,7 +328,7 @@ export class ApiSecretService {
     now: Date,
   ): Promise<Credential> {
     const credential = manager.create(Credential, {
-      id: randomUUID(),
+      id: newRowId(),
       secretId,
       generation,
       keyId: issued.keyId,

@@ -1,6 +1,6 @@
-import { randomUUID } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
+import { newRowId } from "../database/row-id";
 import { insertRow } from "../database/rows";
 import { AuditEvent, type AuditAction } from "./audit-event.entity";
 
@@ -22,7 +22,7 @@ export async function recordAuditEvent(manager: EntityManager, entry: AuditEntry
     manager,
     AuditEvent,
     manager.create(AuditEvent, {
-      id: randomUUID(),
+      id: newRowId(),
       projectId: entry.projectId,
       secretId: entry.secretId,
       action: entry.action,
