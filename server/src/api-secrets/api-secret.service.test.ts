@@ -140,3 +140,63 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     }
   });
 });
+
+describeEachDatabase("ApiSecretService.create", (createDatabase) => {
+  let database: TestDatabase;
+  let db: Database;
+  let service: ApiSecretService;
+
+  beforeEach(async () => {
+    database = await createDatabase();
+    db = await Database.open(parseDatabaseUrl(database.url, "/unused"));
+    service = new ApiSecretService(db, new CredentialFormat(), new SecretHasher("pepper-0123456789abcdefghijklmnop"), {
+      maxActivePerProject: 10,
+    });
+  });
+
+  afterEach(async () => {
+    await db.close();
+    await database.drop();
+  });
+
+  const count = async (sql: string) => {
+    const [row] = await db.execute((manager) => manager.query<Array<{ n: number | string }>>(sql));
+    return Number(row?.n);
+  };
+
+  it("writes nothing and takes no slot when its last write fails", async () => {
+    // On MySQL the transaction runs inside keyturn_create_secret; on SQLite in Keyturn's own.
+    const failAudit =
+      db.dialect === "mysql"
+        ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit down'"
+        : "CREATE TRIGGER audit_down BEFORE INSERT ON audit_event BEGIN SELECT RAISE(ABORT, 'audit down'); END";
+    await db.execute((manager) => manager.query(failAudit));
+
+    await expect(service.create(actor, { projectId: "acme" })).rejects.toThrow(/audit down/);
+    expect(await count("SELECT COUNT(*) AS n FROM api_secret")).toBe(0);
+    expect(await count("SELECT COUNT(*) AS n FROM credential")).toBe(0);
+    expect(await count("SELECT active_secret_count + created_secret_count AS n FROM project WHERE id = 'acme'")).toBe(
+      0,
+    );
+
+    await db.execute((manager) => manager.query("DROP TRIGGER audit_down"));
+    const created = await service.create(actor, { projectId: "acme" });
+    expect(created.apiSecret.name).toBe("Secret 1");
+  });
+
+  it("stores the audit details as JSON.stringify makes them, named or not", async () => {
+    const unnamed = await service.create(actor, { projectId: "acme" });
+    const named = await service.create(actor, { projectId: "acme", name: '  "Billing" \\ ünïcode ✓ 🔑 ' });
+    expect(named.apiSecret.name).toBe('"Billing" \\ ünïcode ✓ 🔑');
+    const details = await db.execute((manager) =>
+      manager.query<Array<{ secret_id: string; details: string }>>("SELECT secret_id, details FROM audit_event"),
+    );
+    const bySecret = new Map(details.map((row) => [row.secret_id, row.details]));
+    expect(bySecret.get(unnamed.apiSecret.id)).toBe(
+      JSON.stringify({ name: "Secret 1", keyId: unnamed.credentials.keyId }),
+    );
+    expect(bySecret.get(named.apiSecret.id)).toBe(
+      JSON.stringify({ name: '"Billing" \\ ünïcode ✓ 🔑', keyId: named.credentials.keyId }),
+    );
+  });
+});

@@ -2,10 +2,9 @@ import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
 import type { EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
-import { AuditAction } from "../audit/audit-event.entity";
-import { recordAuditEvent } from "../audit/audit-log";
+import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
+import { auditEventRow, recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
-import { runStatement } from "../database/prepared";
 import { newRowId } from "../database/row-id";
 import { insertRow, selectRows, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
@@ -84,41 +83,24 @@ export class ApiSecretService {
   /** Caller must already be an admin of `input.projectId`. */
   async create(actor: Actor, input: CreateSecretInput): Promise<IssuedSecret> {
     // The name was checked by the input's validator; it is stored trimmed.
-    const name = input.name?.trim();
+    const name = input.name?.trim() || null;
     await this.options.countChange?.(actor.principal.subject);
     await this.ensureProject(input.projectId);
-    const issuedSecret = await this.db.transaction(async (manager) => {
-      const createdCount = await this.reserveSlot(manager, input.projectId);
-      const now = this.now();
-      const issued = this.issue();
-      const apiSecret = manager.create(ApiSecret, {
-        id: newRowId(),
-        projectId: input.projectId,
-        name: name || `Secret ${createdCount}`,
-        createdAt: now,
-        createdBy: actor.principal.subject,
-        rotatedAt: null,
-        revokedAt: null,
-        revokedBy: null,
-        currentKeyId: issued.keyId,
-        secretHint: issued.hint,
-        lastUsedAt: null,
-      });
-      await insertRow(manager, ApiSecret, apiSecret);
-      const credential = await this.insertCredential(manager, apiSecret.id, 1, issued, now);
-      apiSecret.credentials = [credential];
-      await recordAuditEvent(manager, {
-        action: AuditAction.SECRET_CREATED,
-        projectId: apiSecret.projectId,
-        secretId: apiSecret.id,
-        actor,
-        at: now,
-        details: { name: apiSecret.name, keyId: issued.keyId },
-      });
-      return { apiSecret, credentials: issued.plaintext };
-    });
-    await this.options.onCredentialsChanged?.([issuedSecret.credentials.keyId]);
-    return issuedSecret;
+    const draft = this.draftSecret(actor, input.projectId, name);
+    const createdCount =
+      this.db.dialect === "mysql"
+        ? await this.insertInOneCall(draft)
+        : await this.db.transaction((m) => this.insert(m, draft));
+    if (createdCount === null) {
+      throw limitExceeded(
+        `This project already has ${this.options.maxActivePerProject} active API secrets, the most allowed. Revoke one first.`,
+      );
+    }
+    const { apiSecret, credential, issued } = draft;
+    apiSecret.name = name ?? defaultName(createdCount);
+    apiSecret.credentials = [credential];
+    await this.options.onCredentialsChanged?.([issued.keyId]);
+    return { apiSecret, credentials: issued.plaintext };
   }
 
   /**
@@ -154,7 +136,8 @@ export class ApiSecretService {
       }
 
       const issued = this.issue();
-      const next = await this.insertCredential(manager, apiSecret.id, current.generation + 1, issued, now);
+      const next = this.newCredential(apiSecret.id, current.generation + 1, issued, now);
+      await insertRow(manager, Credential, next);
       apiSecret.rotatedAt = now;
       apiSecret.currentKeyId = issued.keyId;
       apiSecret.secretHint = issued.hint;
@@ -222,6 +205,78 @@ export class ApiSecretService {
     return revoked;
   }
 
+  /** Everything a create writes, made before the database is reached; the name waits for the slot. */
+  private draftSecret(actor: Actor, projectId: string, name: string | null): SecretDraft {
+    const now = this.now();
+    const issued = this.issue();
+    const apiSecret = Object.assign(new ApiSecret(), {
+      id: newRowId(),
+      projectId,
+      createdAt: now,
+      createdBy: actor.principal.subject,
+      rotatedAt: null,
+      revokedAt: null,
+      revokedBy: null,
+      currentKeyId: issued.keyId,
+      secretHint: issued.hint,
+      lastUsedAt: null,
+    });
+    const credential = this.newCredential(apiSecret.id, 1, issued, now);
+    // A named secret's audit details are known now; an unnamed one's wait for its number.
+    const audit = auditEventRow({
+      action: AuditAction.SECRET_CREATED,
+      projectId,
+      secretId: apiSecret.id,
+      actor,
+      at: now,
+      details: { name: name ?? "", keyId: issued.keyId },
+    });
+    return { apiSecret, credential, issued, audit, name };
+  }
+
+  /**
+   * MySQL: the create's transaction in one call of keyturn_create_secret (its migration says why and
+   * what it does). Returns the project's created count, or null when it has no free slot.
+   */
+  private async insertInOneCall({ apiSecret, credential, audit, name }: SecretDraft): Promise<number | null> {
+    const [rows] = await this.db.callProcedure<[Array<{ created_count: number | null }>, unknown]>(
+      "CALL keyturn_create_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        apiSecret.projectId,
+        this.options.maxActivePerProject,
+        apiSecret.id,
+        name,
+        apiSecret.createdAt,
+        apiSecret.createdBy,
+        apiSecret.currentKeyId,
+        apiSecret.secretHint,
+        credential.id,
+        credential.secretHash,
+        audit.id,
+        audit.action,
+        audit.ip,
+        audit.userAgent,
+        name === null ? null : audit.details,
+      ],
+    );
+    return rows[0]?.created_count ?? null;
+  }
+
+  /** SQLite: the same steps as keyturn_create_secret, in a transaction (no round trips to save there). */
+  private async insert(
+    manager: EntityManager,
+    { apiSecret, credential, audit, name }: SecretDraft,
+  ): Promise<number | null> {
+    const createdCount = await this.reserveSlot(manager, apiSecret.projectId);
+    if (createdCount === null) return null;
+    const finalName = name ?? defaultName(createdCount);
+    await insertRow(manager, ApiSecret, Object.assign(apiSecret, { name: finalName }));
+    await insertRow(manager, Credential, credential);
+    audit.details = JSON.stringify({ name: finalName, keyId: apiSecret.currentKeyId });
+    await insertRow(manager, AuditEvent, audit);
+    return createdCount;
+  }
+
   /**
    * Makes sure the project's counter row exists, in its own statement: inserting it inside the
    * create transaction would let concurrent first creates deadlock on InnoDB's insert locks.
@@ -242,42 +297,19 @@ export class ApiSecretService {
   }
 
   /**
-   * Takes one of the project's active-secret slots with a conditional UPDATE, which the database
-   * applies atomically (the row lock serialises concurrent creates), so the limit holds under any
-   * concurrency. Returns how many secrets the project has ever had, this one included.
-   *
-   * The new count comes back with the UPDATE itself, not from a second statement: RETURNING on
-   * SQLite; on MySQL/MariaDB (no UPDATE … RETURNING) through LAST_INSERT_ID(expr), which the OK
-   * packet carries as its insert id, per connection.
+   * SQLite: takes one of the project's active-secret slots with a conditional UPDATE, which the
+   * database applies atomically, so the limit holds under any concurrency. Returns how many
+   * secrets the project has ever had, this one included (RETURNING, in the same statement), or null
+   * when every slot is taken. MySQL does the same inside keyturn_create_secret.
    */
-  private async reserveSlot(manager: EntityManager, projectId: string): Promise<number> {
-    const { maxActivePerProject } = this.options;
-    const params = [projectId, maxActivePerProject];
-    let createdCount: number | undefined;
-    if (this.db.dialect === "mysql") {
-      const result = await runStatement<{ affectedRows: number; insertId: number }>(
-        manager,
-        "UPDATE project SET active_secret_count = active_secret_count + 1, " +
-          "created_secret_count = LAST_INSERT_ID(created_secret_count + 1) " +
-          "WHERE id = ? AND active_secret_count < ?",
-        params,
-      );
-      if (result.affectedRows === 1) createdCount = result.insertId;
-    } else {
-      const [row] = await manager.query<Array<{ created_secret_count: number }>>(
-        "UPDATE project SET active_secret_count = active_secret_count + 1, " +
-          "created_secret_count = created_secret_count + 1 " +
-          "WHERE id = ? AND active_secret_count < ? RETURNING created_secret_count",
-        params,
-      );
-      createdCount = row?.created_secret_count;
-    }
-    if (createdCount === undefined) {
-      throw limitExceeded(
-        `This project already has ${maxActivePerProject} active API secrets, the most allowed. Revoke one first.`,
-      );
-    }
-    return createdCount;
+  private async reserveSlot(manager: EntityManager, projectId: string): Promise<number | null> {
+    const [row] = await manager.query<Array<{ created_secret_count: number }>>(
+      "UPDATE project SET active_secret_count = active_secret_count + 1, " +
+        "created_secret_count = created_secret_count + 1 " +
+        "WHERE id = ? AND active_secret_count < ? RETURNING created_secret_count",
+      [projectId, this.options.maxActivePerProject],
+    );
+    return row?.created_secret_count ?? null;
   }
 
   /**
@@ -320,14 +352,13 @@ export class ApiSecretService {
     return { keyId: plaintext.keyId, hint: this.format.hint(plaintext.secret), plaintext };
   }
 
-  private async insertCredential(
-    manager: EntityManager,
+  private newCredential(
     secretId: string,
     generation: number,
     issued: { keyId: string; hint: string; plaintext: GeneratedCredential },
     now: Date,
-  ): Promise<Credential> {
-    const credential = manager.create(Credential, {
+  ): Credential {
+    return Object.assign(new Credential(), {
       id: newRowId(),
       secretId,
       generation,
@@ -339,9 +370,21 @@ export class ApiSecretService {
       revokedAt: null,
       lastUsedAt: null,
     });
-    await insertRow(manager, Credential, credential);
-    return credential;
   }
+}
+
+interface SecretDraft {
+  apiSecret: ApiSecret;
+  credential: Credential;
+  issued: { keyId: string; hint: string; plaintext: GeneratedCredential };
+  audit: AuditEvent;
+  /** As given (trimmed), or null for "Secret <n>". */
+  name: string | null;
+}
+
+/** An unnamed secret's name: the project's nth. */
+function defaultName(createdCount: number): string {
+  return `Secret ${createdCount}`;
 }
 
 /** The credentials verification accepts at `:expiresAt`, their columns named with `prefix`. */

@@ -51,7 +51,8 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
 
   it("adds the live-credentials index even where a stopped start had already built it", async () => {
     const db = await open();
-    await db.dataSource.undoLastMigration();
+    // Back to the first migration only, the schema the index migration found.
+    for (let i = 1; i < db.dataSource.migrations.length; i++) await db.dataSource.undoLastMigration();
     // As if a start had created the index and stopped before recording the migration (MySQL commits DDL at once).
     await db.dataSource.query("CREATE INDEX idx_credential_live ON credential (secret_id, revoked_at, expires_at)");
     await db.dataSource.runMigrations();

@@ -135,6 +135,36 @@ export class Database {
     }
   }
 
+  /**
+   * One prepared `CALL` of a procedure that runs a whole transaction itself (MySQL only; the
+   * procedure rolls back and raises again on any error). Deadlocks are retried and lock waits
+   * bounded as transaction() does; a connection that breaks during the call may have committed.
+   */
+  async callProcedure<T>(sql: string, params: readonly unknown[]): Promise<T> {
+    if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
+    for (let attempt = 1; ; attempt++) {
+      // Set inside the callback, where TypeScript's narrowing does not follow.
+      const progress = { sent: false };
+      try {
+        return await this.withConnection(async (runner) => {
+          await this.boundLockWaits(runner);
+          const connection = runnerConnection(runner);
+          if (!connection) throw new Error("A MySQL query runner without its connection");
+          writeAtTurnEnd(connection);
+          progress.sent = true;
+          return await executePrepared<T>(connection, sql, params);
+        });
+      } catch (error) {
+        const errno = (error as { errno?: unknown } | null)?.errno;
+        if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
+        if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
+          throw asUnavailable(error, progress.sent ? "unknown" : "not-applied");
+        }
+        await sleep(attempt * 10 + Math.random() * 40);
+      }
+    }
+  }
+
   poolStats(): PoolStats | null {
     if (this.dialect === "sqlite" || !this.dataSource.isInitialized) return null;
     // mysql2 keeps these counts on its pool; TypeORM exposes the pool as driver.pool.

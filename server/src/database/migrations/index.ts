@@ -1,5 +1,10 @@
 import { CreateSecretTables1795823133281 } from "./1795823133281-CreateSecretTables";
 import { IndexLiveCredentials1796220900000 } from "./1796220900000-IndexLiveCredentials";
+import { CreateSecretProcedure1796400000000 } from "./1796400000000-CreateSecretProcedure";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
-export const migrations = [CreateSecretTables1795823133281, IndexLiveCredentials1796220900000];
+export const migrations = [
+  CreateSecretTables1795823133281,
+  IndexLiveCredentials1796220900000,
+  CreateSecretProcedure1796400000000,
+];
