@@ -199,4 +199,51 @@ describeEachDatabase("ApiSecretService.create", (createDatabase) => {
       JSON.stringify({ name: '"Billing" \\ ünïcode ✓ 🔑', keyId: named.credentials.keyId }),
     );
   });
+
+  it("stores a rotation's audit details as JSON.stringify makes them, with a grace period or without", async () => {
+    const created = await service.create(actor, { projectId: "acme" });
+    const graceful = await service.rotate(actor, { id: created.apiSecret.id, gracePeriodSeconds: 3600 });
+    const abrupt = await service.rotate(actor, { id: created.apiSecret.id, gracePeriodSeconds: 0 });
+    const rows = await db.execute((manager) =>
+      manager.query<Array<{ details: string }>>(
+        "SELECT details FROM audit_event WHERE action = 'secret.rotated' ORDER BY occurred_at, id",
+      ),
+    );
+    const previousExpiresAt = graceful.apiSecret.credentials?.[1]?.expiresAt?.toISOString();
+    expect(previousExpiresAt).toBeDefined();
+    expect(rows.map((row) => row.details)).toEqual([
+      JSON.stringify({
+        keyId: graceful.credentials.keyId,
+        previousKeyId: created.credentials.keyId,
+        gracePeriodSeconds: 3600,
+        previousExpiresAt,
+      }),
+      JSON.stringify({
+        keyId: abrupt.credentials.keyId,
+        previousKeyId: graceful.credentials.keyId,
+        gracePeriodSeconds: 0,
+        previousExpiresAt: null,
+      }),
+    ]);
+  });
+
+  it("changes nothing when a rotation's last write fails", async () => {
+    const created = await service.create(actor, { projectId: "acme" });
+    const failAudit =
+      db.dialect === "mysql"
+        ? "CREATE TRIGGER audit_down BEFORE INSERT ON audit_event FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'audit down'"
+        : "CREATE TRIGGER audit_down BEFORE INSERT ON audit_event BEGIN SELECT RAISE(ABORT, 'audit down'); END";
+    await db.execute((manager) => manager.query(failAudit));
+
+    await expect(service.rotate(actor, { id: created.apiSecret.id, gracePeriodSeconds: 60 })).rejects.toThrow(
+      /audit down/,
+    );
+    const [secret] = await service.list("acme");
+    expect(secret?.currentKeyId).toBe(created.credentials.keyId);
+    expect(secret?.rotatedAt).toBeNull();
+    expect(secret?.credentials?.map((c) => [c.keyId, c.expiresAt, c.revokedAt])).toEqual([
+      [created.credentials.keyId, null, null],
+    ]);
+    expect(await count("SELECT COUNT(*) AS n FROM credential")).toBe(1);
+  });
 });

@@ -6,7 +6,7 @@ import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
 import { auditEventRow, recordAuditEvent } from "../audit/audit-log";
 import type { Database } from "../database/database";
 import { newRowId } from "../database/row-id";
-import { insertRow, selectRows, updateRow } from "../database/rows";
+import { hydrateRows, insertRow, selectRows, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
@@ -111,61 +111,97 @@ export class ApiSecretService {
   async rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
     await this.authorize(actor, input.id, "rotate API secrets");
     await this.options.countChange?.(actor.principal.subject);
-    const changed: string[] = [];
-    const issuedSecret = await this.db.transaction(async (manager) => {
-      changed.length = 0;
-      const now = this.now();
-      const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
-      if (apiSecret.revokedAt) throw conflict("This API secret is revoked and cannot be rotated; create a new one.");
-      changed.push(...live.map((c) => c.keyId));
-      const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
-      if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
-      const graceEndsAt =
-        input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
-
-      for (const credential of live) {
-        if (credential === current && graceEndsAt) {
-          credential.expiresAt = graceEndsAt;
-        } else {
-          credential.revokedAt = now;
-        }
-        await updateRow(manager, Credential, credential.id, {
-          expiresAt: credential.expiresAt,
-          revokedAt: credential.revokedAt,
-        });
-      }
-
-      const issued = this.issue();
-      const next = this.newCredential(apiSecret.id, current.generation + 1, issued, now);
-      await insertRow(manager, Credential, next);
-      apiSecret.rotatedAt = now;
-      apiSecret.currentKeyId = issued.keyId;
-      apiSecret.secretHint = issued.hint;
-      await updateRow(manager, ApiSecret, apiSecret.id, {
-        rotatedAt: now,
-        currentKeyId: issued.keyId,
-        secretHint: issued.hint,
-      });
-      apiSecret.credentials = graceEndsAt ? [next, current] : [next];
-
-      await recordAuditEvent(manager, {
-        action: AuditAction.SECRET_ROTATED,
-        projectId: apiSecret.projectId,
-        secretId: apiSecret.id,
-        actor,
-        at: now,
-        details: {
-          keyId: issued.keyId,
-          previousKeyId: current.keyId,
-          gracePeriodSeconds: input.gracePeriodSeconds,
-          previousExpiresAt: graceEndsAt?.toISOString() ?? null,
-        },
-      });
-      changed.push(issued.keyId);
-      return { apiSecret, credentials: issued.plaintext };
+    const now = this.now();
+    const graceEndsAt = input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
+    const issued = this.issue();
+    // Its generation (the current one's + 1) and the audit row's project and details are set once
+    // the secret is locked: by applyRotation and rotateInTransaction here, by the procedure on MySQL.
+    const next = this.newCredential(input.id, 0, issued, now);
+    const audit = auditEventRow({
+      action: AuditAction.SECRET_ROTATED,
+      projectId: "",
+      secretId: input.id,
+      actor,
+      at: now,
+      details: {},
     });
+    const change: RotationChange = { now, graceEndsAt, gracePeriodSeconds: input.gracePeriodSeconds, next, audit };
+    const { apiSecret, current, changed } =
+      this.db.dialect === "mysql"
+        ? await this.rotateInOneCall(change)
+        : await this.db.transaction((manager) => this.rotateInTransaction(manager, change));
+    apiSecret.credentials = graceEndsAt ? [next, current] : [next];
     await this.options.onCredentialsChanged?.(changed);
-    return issuedSecret;
+    return { apiSecret, credentials: issued.plaintext };
+  }
+
+  /**
+   * MySQL: the rotation's transaction in one call of keyturn_rotate_secret (its migration says why
+   * and what it does), which answers with the secret and its live credentials as they were before.
+   */
+  private async rotateInOneCall(change: RotationChange): Promise<Rotated> {
+    const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
+    const results = await this.db.callProcedure<unknown[]>(
+      "CALL keyturn_rotate_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      [
+        next.secretId,
+        now,
+        graceEndsAt,
+        graceEndsAt?.toISOString() ?? null,
+        gracePeriodSeconds,
+        next.id,
+        next.keyId,
+        next.secretHash,
+        next.hint,
+        audit.id,
+        audit.action,
+        audit.actor,
+        audit.ip,
+        audit.userAgent,
+      ],
+    );
+    // Result sets first, then the CALL's own status: [secret], [live credentials], [outcome].
+    const sets = results.filter((set): set is Array<Record<string, unknown>> => Array.isArray(set));
+    const outcome = sets.at(-1)?.[0]?.outcome;
+    if (outcome === "not-found") throw notFound("API secret");
+    if (outcome === "revoked") throw revokedConflict();
+    const [secrets = [], live = []] = sets;
+    const [apiSecret] = hydrateRows(this.db.dataSource.manager, ApiSecret, secrets);
+    if (outcome !== "rotated" || !apiSecret) throw new Error(`keyturn_rotate_secret answered ${String(outcome)}`);
+    // The database has made the change; make the same one to the rows read before it.
+    return {
+      apiSecret,
+      ...applyRotation(apiSecret, hydrateRows(this.db.dataSource.manager, Credential, live), change),
+    };
+  }
+
+  /** SQLite: the same steps as keyturn_rotate_secret, in a transaction (no round trips to save there). */
+  private async rotateInTransaction(manager: EntityManager, change: RotationChange): Promise<Rotated> {
+    const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
+    const { apiSecret, live } = await this.lockSecret(manager, next.secretId, now);
+    if (apiSecret.revokedAt) throw revokedConflict();
+    const rotation = applyRotation(apiSecret, live, change);
+    for (const credential of live) {
+      await updateRow(manager, Credential, credential.id, {
+        expiresAt: credential.expiresAt,
+        revokedAt: credential.revokedAt,
+      });
+    }
+    await insertRow(manager, Credential, next);
+    await updateRow(manager, ApiSecret, apiSecret.id, {
+      rotatedAt: now,
+      currentKeyId: next.keyId,
+      secretHint: next.hint,
+    });
+    audit.projectId = apiSecret.projectId;
+    audit.details = JSON.stringify({
+      keyId: next.keyId,
+      previousKeyId: rotation.current.keyId,
+      gracePeriodSeconds,
+      previousExpiresAt: graceEndsAt?.toISOString() ?? null,
+    });
+    await insertRow(manager, AuditEvent, audit);
+    return { apiSecret, ...rotation };
   }
 
   /** Ends every credential of the secret at once. Revoking a revoked secret changes nothing. */
@@ -380,6 +416,51 @@ interface SecretDraft {
   audit: AuditEvent;
   /** As given (trimmed), or null for "Secret <n>". */
   name: string | null;
+}
+
+/** What a rotation changes, made before the database is reached. */
+interface RotationChange {
+  now: Date;
+  graceEndsAt: Date | null;
+  gracePeriodSeconds: number;
+  /** The new current credential (its generation is set once the current one is known). */
+  next: Credential;
+  /** The audit row but for its project and details, which the locked secret decides. */
+  audit: AuditEvent;
+}
+
+/** A rotated secret (its new state), the credential it replaced, and every Key ID touched. */
+interface Rotated {
+  apiSecret: ApiSecret;
+  current: Credential;
+  changed: string[];
+}
+
+/**
+ * A rotation's change to the secret and its credentials live before it, in memory: the current
+ * credential works until the grace period ends (or stops now without one), every other live one
+ * stops now, and `next` becomes current. Returns the replaced credential and every Key ID touched.
+ */
+function applyRotation(
+  apiSecret: ApiSecret,
+  live: Credential[],
+  { now, graceEndsAt, next }: RotationChange,
+): { current: Credential; changed: string[] } {
+  const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
+  if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
+  for (const credential of live) {
+    if (credential === current && graceEndsAt) credential.expiresAt = graceEndsAt;
+    else credential.revokedAt = now;
+  }
+  next.generation = current.generation + 1;
+  apiSecret.rotatedAt = now;
+  apiSecret.currentKeyId = next.keyId;
+  apiSecret.secretHint = next.hint;
+  return { current, changed: [...live.map((c) => c.keyId), next.keyId] };
+}
+
+function revokedConflict(): Error {
+  return conflict("This API secret is revoked and cannot be rotated; create a new one.");
 }
 
 /** An unnamed secret's name: the project's nth. */

@@ -128,11 +128,30 @@ export async function selectRows<T extends ObjectLiteral>(
     statement.sql,
     values(manager, metadata, statement.columns, params),
   );
+  return hydrate(manager, metadata, statement.read, rows);
+}
+
+/** Rows of `target` read elsewhere (a stored procedure's result set), as entities with every column set. */
+export function hydrateRows<T extends ObjectLiteral>(
+  manager: EntityManager,
+  target: EntityTarget<T>,
+  rows: ReadonlyArray<Record<string, unknown>>,
+): T[] {
+  const metadata = manager.dataSource.getMetadata(target);
+  return hydrate(manager, metadata, storedColumns(metadata), rows);
+}
+
+function hydrate<T>(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  read: ColumnMetadata[],
+  rows: ReadonlyArray<Record<string, unknown>>,
+): T[] {
   const { driver } = manager.dataSource;
   return rows.map((row) => {
     const entity = metadata.create() as T;
-    for (const column of statement.read) {
-      column.setEntityValue(entity, driver.prepareHydratedValue(row[column.databaseName], column));
+    for (const column of read) {
+      column.setEntityValue(entity as ObjectLiteral, driver.prepareHydratedValue(row[column.databaseName], column));
     }
     return entity;
   });

@@ -1,10 +1,12 @@
 import { CreateSecretTables1795823133281 } from "./1795823133281-CreateSecretTables";
 import { IndexLiveCredentials1796220900000 } from "./1796220900000-IndexLiveCredentials";
 import { CreateSecretProcedure1796400000000 } from "./1796400000000-CreateSecretProcedure";
+import { RotateSecretProcedure1796400000001 } from "./1796400000001-RotateSecretProcedure";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
   CreateSecretTables1795823133281,
   IndexLiveCredentials1796220900000,
   CreateSecretProcedure1796400000000,
+  RotateSecretProcedure1796400000001,
 ];
