@@ -209,7 +209,7 @@ describeEachDatabase("ApiSecretService.create", (createDatabase) => {
         "SELECT details FROM audit_event WHERE action = 'secret.rotated' ORDER BY occurred_at, id",
       ),
     );
-    const previousExpiresAt = graceful.apiSecret.credentials?.[1]?.expiresAt?.toISOString();
+    const previousExpiresAt = graceful.apiSecret.credentials[1]?.expiresAt?.toISOString();
     expect(previousExpiresAt).toBeDefined();
     expect(rows.map((row) => row.details)).toEqual([
       JSON.stringify({
@@ -241,7 +241,7 @@ describeEachDatabase("ApiSecretService.create", (createDatabase) => {
     const [secret] = await service.list("acme");
     expect(secret?.currentKeyId).toBe(created.credentials.keyId);
     expect(secret?.rotatedAt).toBeNull();
-    expect(secret?.credentials?.map((c) => [c.keyId, c.expiresAt, c.revokedAt])).toEqual([
+    expect(secret?.credentials.map((c) => [c.keyId, c.expiresAt, c.revokedAt])).toEqual([
       [created.credentials.keyId, null, null],
     ]);
     expect(await count("SELECT COUNT(*) AS n FROM credential")).toBe(1);
