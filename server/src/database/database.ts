@@ -136,29 +136,42 @@ export class Database {
   }
 
   /**
-   * One prepared `CALL` of a procedure that runs a whole transaction itself (MySQL only; the
-   * procedure rolls back and raises again on any error). Deadlocks are retried and lock waits
-   * bounded as transaction() does; a connection that breaks during the call may have committed.
+   * One prepared `CALL` of a procedure that runs a change's transaction (MySQL only), then the
+   * COMMIT of it: the procedure starts the transaction, rolls back and raises again on any error,
+   * and otherwise leaves it open, so that a connection lost before the COMMIT undoes the change
+   * (the migrations that add the procedures say why). Deadlocks are retried and lock waits bounded
+   * as transaction() does; a connection lost during the COMMIT may have committed.
    */
   async callProcedure<T>(sql: string, params: readonly unknown[]): Promise<T> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
     for (let attempt = 1; ; attempt++) {
       // Set inside the callback, where TypeScript's narrowing does not follow.
-      const progress = { sent: false };
+      const progress = { committing: false };
       try {
         return await this.withConnection(async (runner) => {
           await this.boundLockWaits(runner);
           const connection = runnerConnection(runner);
           if (!connection) throw new Error("A MySQL query runner without its connection");
           writeAtTurnEnd(connection);
-          progress.sent = true;
-          return await executePrepared<T>(connection, sql, params);
+          let result: T;
+          try {
+            result = await executePrepared<T>(connection, sql, params);
+          } catch (error) {
+            // The procedure rolled back, unless the connection broke: then the server does.
+            await runner.query("ROLLBACK").catch(() => undefined);
+            throw error;
+          }
+          progress.committing = true;
+          writeAtTurnEnd(connection);
+          await runner.query("COMMIT");
+          return result;
         });
       } catch (error) {
-        const errno = (error as { errno?: unknown } | null)?.errno;
+        const cause = (error as { driverError?: unknown } | null)?.driverError ?? error;
+        const errno = (cause as { errno?: unknown } | null)?.errno;
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
         if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
-          throw asUnavailable(error, progress.sent ? "unknown" : "not-applied");
+          throw asUnavailable(error, progress.committing ? "unknown" : "not-applied");
         }
         await sleep(attempt * 10 + Math.random() * 40);
       }

@@ -2,16 +2,22 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * createSecret's transaction as one stored procedure on MySQL/MariaDB, called with one prepared
- * `CALL`: one round trip instead of six (START TRANSACTION, the slot UPDATE, three INSERTs,
- * COMMIT), and the project's row lock held for the statements only, not for five round trips to
- * the server. ApiSecretService.create computes everything else (ids, the credential, its hash, the
- * audit details of a named secret); the procedure takes the slot, names an unnamed secret
- * "Secret <n>" and writes the three rows. SQLite runs the same steps in a transaction of its own
- * (no round trips there). bench/notes.md has the measurements.
+ * `CALL` and then `COMMIT`: two round trips instead of six (START TRANSACTION, the slot UPDATE,
+ * three INSERTs, COMMIT), and the project's row lock held for two round trips, not six.
+ * ApiSecretService.create computes everything else (ids, the credential, its hash, the audit
+ * details of a named secret); the procedure takes the slot, names an unnamed secret "Secret <n>"
+ * and writes the three rows. SQLite runs the same steps in a transaction of its own (no round
+ * trips there). bench/notes.md has the measurements.
+ *
+ * The procedure starts the transaction and leaves it open: the caller commits
+ * (Database.callProcedure). A procedure that committed by itself would commit after its client
+ * was gone, a change whose answer, plaintext secret included, nobody received; this way a
+ * connection lost before the COMMIT rolls the change back, as with statements sent one by one.
  *
  * Returns one row: `created_count`, how many secrets the project has ever had with this one, or
- * NULL when every active-secret slot is taken (nothing written). Any error rolls back and is
- * raised again, so the caller's deadlock retry and error mapping see it as from a plain statement.
+ * NULL when every active-secret slot is taken (rolled back, nothing written). Any error rolls back
+ * and is raised again, so the caller's deadlock retry and error mapping see it as from a plain
+ * statement.
  *
  * Parameters carry their columns' character sets and collations: a routine parameter has the
  * database's default otherwise, and comparing it with an ascii_bin column could fail.
@@ -66,7 +72,6 @@ BEGIN
     INSERT INTO audit_event (id, project_id, secret_id, action, actor, ip, user_agent, occurred_at, details)
       VALUES (p_audit_id, p_project_id, p_secret_id, p_audit_action, p_created_by, p_ip, p_user_agent,
         p_created_at, COALESCE(p_details, CONCAT('{"name":"', v_name, '","keyId":"', p_key_id, '"}')));
-    COMMIT;
     SELECT v_count AS created_count;
   END IF;
 END`;

@@ -2,15 +2,16 @@ import type { MigrationInterface, QueryRunner } from "typeorm";
 
 /**
  * rotateSecret's transaction as one stored procedure on MySQL/MariaDB, as keyturn_create_secret is
- * createSecret's (its migration says why): one prepared `CALL` instead of eight round trips.
- * ApiSecretService.rotate has checked the caller's role and made the new credential; the procedure
- * locks the secret and its live credentials, ends the live ones (the current one when the grace
- * period ends, if there is one; every other at once), writes the new credential, points the secret
- * at it and writes the audit event. SQLite runs the same steps in a transaction of its own.
+ * createSecret's (its migration says why, and why the caller commits): a prepared `CALL` and a
+ * `COMMIT` instead of eight round trips. ApiSecretService.rotate has checked the caller's role and
+ * made the new credential; the procedure locks the secret and its live credentials, ends the live
+ * ones (the current one when the grace period ends, if there is one; every other at once), writes
+ * the new credential, points the secret at it and writes the audit event, leaving the transaction
+ * open for the caller's COMMIT. SQLite runs the same steps in a transaction of its own.
  *
  * Result sets: when the secret is missing or revoked, only `outcome` ('not-found', 'revoked'), and
- * nothing is written. Otherwise the secret's row and its live credentials' rows as they were
- * before the change (the service applies the same change to them for its answer), then
+ * nothing is written (rolled back). Otherwise the secret's row and its live credentials' rows as
+ * they were before the change (the service applies the same change to them for its answer), then
  * `outcome` 'rotated'. Any error rolls back and is raised again.
  */
 const PROCEDURE = "keyturn_rotate_secret";
@@ -79,7 +80,6 @@ BEGIN
         CONCAT('{"keyId":"', p_key_id, '","previousKeyId":"', v_current_key_id,
           '","gracePeriodSeconds":', p_grace_period_seconds, ',"previousExpiresAt":',
           IF(p_grace_ends_at_iso IS NULL, 'null', CONCAT('"', p_grace_ends_at_iso, '"')), '}'));
-    COMMIT;
     SELECT 'rotated' AS outcome;
   END IF;
 END`;
