@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
+import { createProcedure, dropProcedure } from "./procedures";
 
 /**
  * createSecret's transaction as one stored procedure on MySQL/MariaDB, called with one prepared
@@ -80,14 +81,10 @@ export class CreateSecretProcedure1796400000000 implements MigrationInterface {
   name = "CreateSecretProcedure1796400000000";
 
   async up(runner: QueryRunner): Promise<void> {
-    if (runner.dataSource.options.type === "better-sqlite3") return;
-    // MySQL commits DDL at once: a start that stopped before the migration's record is safe to rerun.
-    await runner.query(`DROP PROCEDURE IF EXISTS ${PROCEDURE}`);
-    await runner.query(CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    if (runner.dataSource.options.type === "better-sqlite3") return;
-    await runner.query(`DROP PROCEDURE IF EXISTS ${PROCEDURE}`);
+    await dropProcedure(runner, PROCEDURE);
   }
 }

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from "typeorm";
+import { createProcedure, dropProcedure } from "./procedures";
 
 /**
  * rotateSecret's transaction as one stored procedure on MySQL/MariaDB, as keyturn_create_secret is
@@ -88,14 +89,10 @@ export class RotateSecretProcedure1796400000001 implements MigrationInterface {
   name = "RotateSecretProcedure1796400000001";
 
   async up(runner: QueryRunner): Promise<void> {
-    if (runner.dataSource.options.type === "better-sqlite3") return;
-    // MySQL commits DDL at once: a start that stopped before the migration's record is safe to rerun.
-    await runner.query(`DROP PROCEDURE IF EXISTS ${PROCEDURE}`);
-    await runner.query(CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    if (runner.dataSource.options.type === "better-sqlite3") return;
-    await runner.query(`DROP PROCEDURE IF EXISTS ${PROCEDURE}`);
+    await dropProcedure(runner, PROCEDURE);
   }
 }
