@@ -99,6 +99,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     maxActivePerProject: config.secrets.maxActivePerProject,
     onCredentialsChanged: (keyIds) => invalidation.credentialsChanged(keyIds),
     countChange: (subject) => limits.countMutation(subject),
+    uncountChange: (subject) => limits.uncountMutation(subject),
     ...(now ? { now } : {}),
   });
   const auditEvents = new AuditEventService(db);

@@ -63,6 +63,11 @@ export class RateLimits {
     }
   }
 
+  /** Gives back one change counted for `subject` (a call that was not theirs to make). */
+  async uncountMutation(subject: string): Promise<void> {
+    await this.mutations.reward(subject, 1);
+  }
+
   /** Whether any IP or Key ID is refused now: almost never, and then nothing else need be asked. */
   get blocksVerifications(): boolean {
     return this.blocked.size > 0;

@@ -98,12 +98,30 @@ describeEachDatabase("rate limits", (createDatabase) => {
 
     it("does not count a change the caller may not make", async () => {
       const carol = await hostToken({ acme: "admin", beta: "viewer" }, { sub: "carol@example.com" });
-      for (let i = 0; i < 5; i++) {
+      const dave = await hostToken({ beta: "admin", gamma: "admin" }, { sub: "dave@example.com" });
+      const inBeta = await createSecret(server, dave, "beta", "Beta's");
+      const inGamma = await createSecret(server, dave, "gamma", "Gamma's");
+      for (let i = 0; i < 2; i++) {
         const res = await graphqlResponse(server, CREATE_SECRET, { input: { projectId: "beta" } }, carol);
         expect(errorCode(res.body)).toBe("FORBIDDEN");
       }
-      const allowed = await graphqlResponse(server, CREATE_SECRET, { input: { projectId: "acme" } }, carol);
-      expect(allowed.body.errors).toBeUndefined();
+      // A rotation is refused only once the secret's project is known (on MySQL, by the procedure
+      // that would make it): a viewer's, an outsider's and one of a secret that does not exist.
+      for (const [id, code] of [
+        [inBeta.id, "FORBIDDEN"],
+        [inGamma.id, "NOT_FOUND"],
+        [randomUUID(), "NOT_FOUND"],
+      ] as const) {
+        const res = await graphqlResponse(server, ROTATE_SECRET, { input: { id } }, carol);
+        expect(errorCode(res.body)).toBe(code);
+      }
+      // Carol's limit is 3: all three changes she may make are still hers.
+      const allowed = await createSecret(server, carol, "acme", "Carol's");
+      for (const query of [ROTATE_SECRET, REVOKE_SECRET]) {
+        const res = await graphqlResponse(server, query, { input: { id: allowed.id } }, carol);
+        expect(res.body.errors).toBeUndefined();
+      }
+      expectTooManyChanges(await graphqlResponse(server, CREATE_SECRET, { input: { projectId: "acme" } }, carol));
     });
   });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { CredentialFormat } from "@keyturn/shared";
 import { afterEach, beforeEach, expect, it } from "@jest/globals";
-import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
+import { describeEachDatabase, itOnMysql, type TestDatabase } from "../../test/support/databases";
 import type { Actor } from "../auth/actor";
 import { Principal } from "../auth/principal";
 import { parseDatabaseUrl } from "../config";
@@ -141,7 +141,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
   });
 });
 
-describeEachDatabase("ApiSecretService.create", (createDatabase) => {
+describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
   let database: TestDatabase;
   let db: Database;
   let service: ApiSecretService;
@@ -226,6 +226,52 @@ describeEachDatabase("ApiSecretService.create", (createDatabase) => {
       }),
     ]);
   });
+
+  itOnMysql(dialect)(
+    "rotates a secret while its neighbour's rotation holds its locks",
+    async () => {
+      // Ids made one after another sort together in idx_credential_live: the second secret's entries
+      // begin where the first's end. Each has a history, as a secret does after its first rotation.
+      const first = await service.create(actor, { projectId: "acme" });
+      const second = await service.create(actor, { projectId: "acme" });
+      expect(first.apiSecret.id < second.apiSecret.id).toBe(true);
+      for (const { apiSecret } of [first, second])
+        await service.rotate(actor, { id: apiSecret.id, gracePeriodSeconds: 0 });
+      // The second's rotation holds its transaction open for two seconds at its last write.
+      await db.execute((manager) =>
+        manager.query(
+          `CREATE TRIGGER audit_slow BEFORE INSERT ON audit_event FOR EACH ROW
+           BEGIN IF NEW.secret_id = '${second.apiSecret.id}' THEN DO SLEEP(2); END IF; END`,
+        ),
+      );
+      const finished: string[] = [];
+      const rotateSecond = service
+        .rotate(actor, { id: second.apiSecret.id, gracePeriodSeconds: 0 })
+        .then(() => finished.push("second"));
+      // Until the second's transaction holds its locks (it has ended its credential by then). Not
+      // more often than every 100 ms: InnoDB refreshes innodb_trx only after that long unread.
+      const holding = async () => {
+        const rows = await db.execute((manager) =>
+          manager.query<Array<{ n: number | string }>>(
+            "SELECT COUNT(*) AS n FROM information_schema.innodb_trx WHERE trx_rows_locked > 0",
+          ),
+        );
+        return Number(rows[0]?.n) > 0;
+      };
+      do {
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        if (finished.length) throw new Error("The second rotation ended before its locks were seen");
+      } while (!(await holding()));
+
+      // At REPEATABLE READ the second's locking read also locked the gap before its first entry,
+      // where ending the first secret's credential puts an entry: the first waited for its COMMIT.
+      await service.rotate(actor, { id: first.apiSecret.id, gracePeriodSeconds: 0 });
+      finished.push("first");
+      await rotateSecond;
+      expect(finished).toEqual(["first", "second"]);
+    },
+    15_000,
+  );
 
   it("changes nothing when a rotation's last write fails", async () => {
     const created = await service.create(actor, { projectId: "acme" });

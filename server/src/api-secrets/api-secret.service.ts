@@ -20,6 +20,8 @@ export interface ApiSecretServiceOptions {
   onCredentialsChanged?: (keyIds: readonly string[]) => Promise<void>;
   /** Counts a change against the admin's rate limit; throws to refuse it. */
   countChange?: (subject: string) => Promise<void>;
+  /** Gives back a change counted for a call that turned out not to be the caller's to make. */
+  uncountChange?: (subject: string) => Promise<void>;
   /** Injected so tests can move time past a grace period. */
   now?: () => Date;
 }
@@ -109,7 +111,9 @@ export class ApiSecretService {
    * never has more than two working credentials.
    */
   async rotate(actor: Actor, input: RotateSecretInput): Promise<IssuedSecret> {
-    await this.authorize(actor, input.id, "rotate API secrets");
+    const action = "rotate API secrets";
+    // On MySQL the procedure checks the role itself (rotateInOneCall); a refused call is uncounted.
+    if (this.db.dialect === "sqlite") await this.authorize(actor, input.id, action);
     await this.options.countChange?.(actor.principal.subject);
     const now = this.now();
     const graceEndsAt = input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
@@ -128,7 +132,7 @@ export class ApiSecretService {
     const change: RotationChange = { now, graceEndsAt, gracePeriodSeconds: input.gracePeriodSeconds, next, audit };
     const { apiSecret, current, changed } =
       this.db.dialect === "mysql"
-        ? await this.rotateInOneCall(change)
+        ? await this.rotateInOneCall(actor, action, change)
         : await this.db.transaction((manager) => this.rotateInTransaction(manager, change));
     apiSecret.credentials = graceEndsAt ? [next, current] : [next];
     await this.options.onCredentialsChanged?.(changed);
@@ -136,15 +140,18 @@ export class ApiSecretService {
   }
 
   /**
-   * MySQL: the rotation's transaction in one call of keyturn_rotate_secret (its migration says why
-   * and what it does), which answers with the secret and its live credentials as they were before.
+   * MySQL: the rotation's transaction in one call of keyturn_rotate_secret (its migrations say why
+   * and what it does). The procedure goes on only in a project where the caller is an admin, and
+   * answers with the live credentials as they were and the secret as it is now.
    */
-  private async rotateInOneCall(change: RotationChange): Promise<Rotated> {
+  private async rotateInOneCall(actor: Actor, action: string, change: RotationChange): Promise<Rotated> {
     const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
-    const results = await this.db.callProcedure<unknown[]>(
-      "CALL keyturn_rotate_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    const { principal } = actor;
+    const answer = await this.db.callProcedure(
+      "CALL keyturn_rotate_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       [
         next.secretId,
+        JSON.stringify(principal.projectsWith("admin")),
         now,
         graceEndsAt,
         graceEndsAt?.toISOString() ?? null,
@@ -159,20 +166,29 @@ export class ApiSecretService {
         audit.ip,
         audit.userAgent,
       ],
+      (results): Rotated | { refusedIn: string | null } => {
+        // Result sets first, then the CALL's own status: [live credentials], [outcome and secret].
+        const sets = (results as unknown[]).filter((set): set is Array<Record<string, unknown>> => Array.isArray(set));
+        const outcome = sets.at(-1)?.[0];
+        if (outcome?.outcome === "not-admin") return { refusedIn: outcome.project_id as string | null };
+        if (outcome?.outcome === "revoked") throw revokedConflict();
+        const manager = this.db.dataSource.manager;
+        const [apiSecret] = outcome?.outcome === "rotated" ? hydrateRows(manager, ApiSecret, [outcome]) : [];
+        if (!apiSecret || sets.length !== 2)
+          throw new Error(`keyturn_rotate_secret answered ${JSON.stringify(outcome)}`);
+        // The procedure checked the role; so does the service, on the row itself, before the COMMIT.
+        requireSecretRole(principal, apiSecret, "admin", action);
+        const live = hydrateRows(manager, Credential, sets[0] ?? []);
+        return { apiSecret, ...applyRotation(apiSecret, live, String(outcome?.previous_key_id), change) };
+      },
     );
-    // Result sets first, then the CALL's own status: [secret], [live credentials], [outcome].
-    const sets = results.filter((set): set is Array<Record<string, unknown>> => Array.isArray(set));
-    const outcome = sets.at(-1)?.[0]?.outcome;
-    if (outcome === "not-found") throw notFound("API secret");
-    if (outcome === "revoked") throw revokedConflict();
-    const [secrets = [], live = []] = sets;
-    const [apiSecret] = hydrateRows(this.db.dataSource.manager, ApiSecret, secrets);
-    if (outcome !== "rotated" || !apiSecret) throw new Error(`keyturn_rotate_secret answered ${String(outcome)}`);
-    // The database has made the change; make the same one to the rows read before it.
-    return {
-      apiSecret,
-      ...applyRotation(apiSecret, hydrateRows(this.db.dataSource.manager, Credential, live), change),
-    };
+    if ("refusedIn" in answer) {
+      // Not a change the caller may make: it does not count against their limit.
+      await this.options.uncountChange?.(principal.subject);
+      requireSecretRole(principal, answer.refusedIn === null ? null : { projectId: answer.refusedIn }, "admin", action);
+      throw new Error(`keyturn_rotate_secret refused an admin of project ${answer.refusedIn}`);
+    }
+    return answer;
   }
 
   /** SQLite: the same steps as keyturn_rotate_secret, in a transaction (no round trips to save there). */
@@ -180,7 +196,7 @@ export class ApiSecretService {
     const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
     const { apiSecret, live } = await this.lockSecret(manager, next.secretId, now);
     if (apiSecret.revokedAt) throw revokedConflict();
-    const rotation = applyRotation(apiSecret, live, change);
+    const rotation = applyRotation(apiSecret, live, apiSecret.currentKeyId, change);
     for (const credential of live) {
       await updateRow(manager, Credential, credential.id, {
         expiresAt: credential.expiresAt,
@@ -275,7 +291,7 @@ export class ApiSecretService {
    * what it does). Returns the project's created count, or null when it has no free slot.
    */
   private async insertInOneCall({ apiSecret, credential, audit, name }: SecretDraft): Promise<number | null> {
-    const [rows] = await this.db.callProcedure<[Array<{ created_count: number | null }>, unknown]>(
+    return this.db.callProcedure(
       "CALL keyturn_create_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       [
         apiSecret.projectId,
@@ -294,8 +310,11 @@ export class ApiSecretService {
         audit.userAgent,
         name === null ? null : audit.details,
       ],
+      (results) => {
+        const [rows] = results as [Array<{ created_count: number | null }>, unknown];
+        return rows[0]?.created_count ?? null;
+      },
     );
-    return rows[0]?.created_count ?? null;
   }
 
   /** SQLite: the same steps as keyturn_create_secret, in a transaction (no round trips to save there). */
@@ -444,9 +463,10 @@ interface Rotated {
 function applyRotation(
   apiSecret: ApiSecret,
   live: Credential[],
+  currentKeyId: string,
   { now, graceEndsAt, next }: RotationChange,
 ): { current: Credential; changed: string[] } {
-  const current = live.find((c) => c.keyId === apiSecret.currentKeyId);
+  const current = live.find((c) => c.keyId === currentKeyId);
   if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
   for (const credential of live) {
     if (credential === current && graceEndsAt) credential.expiresAt = graceEndsAt;

@@ -11,6 +11,11 @@ export class Principal {
     return this.roles.get(projectId);
   }
 
+  /** The projects where this principal holds `role` (as has() reads it). */
+  projectsWith(role: ProjectRole): string[] {
+    return [...this.roles.keys()].filter((projectId) => this.has(projectId, role));
+  }
+
   /** Admins may do everything viewers may. */
   has(projectId: string, role: ProjectRole): boolean {
     const held = this.roles.get(projectId);

@@ -141,8 +141,11 @@ export class Database {
    * and otherwise leaves it open, so that a connection lost before the COMMIT undoes the change
    * (the migrations that add the procedures say why). Deadlocks are retried and lock waits bounded
    * as transaction() does; a connection lost during the COMMIT may have committed.
+   *
+   * `answer` reads the procedure's result sets before the COMMIT: whatever it throws rolls the
+   * change back, so a caller's last check on what the procedure did can still undo it.
    */
-  async callProcedure<T>(sql: string, params: readonly unknown[]): Promise<T> {
+  async callProcedure<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
     for (let attempt = 1; ; attempt++) {
       // Set inside the callback, where TypeScript's narrowing does not follow.
@@ -153,11 +156,12 @@ export class Database {
           const connection = runnerConnection(runner);
           if (!connection) throw new Error("A MySQL query runner without its connection");
           writeAtTurnEnd(connection);
-          let result: T;
+          let result: R;
           try {
-            result = await executePrepared<T>(connection, sql, params);
+            result = answer(await executePrepared<unknown>(connection, sql, params));
           } catch (error) {
-            // The procedure rolled back, unless the connection broke: then the server does.
+            // The procedure rolled back (or answer() refused its change), unless the connection
+            // broke: then the server does.
             await runner.query("ROLLBACK").catch(() => undefined);
             throw error;
           }

@@ -19,7 +19,7 @@ const PROCEDURE = "keyturn_rotate_secret";
 
 const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)";
 
-const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+export const CREATE_ROTATE_SECRET_V1 = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_now DATETIME(3),
   IN p_grace_ends_at DATETIME(3),
@@ -89,7 +89,7 @@ export class RotateSecretProcedure1796400000001 implements MigrationInterface {
   name = "RotateSecretProcedure1796400000001";
 
   async up(runner: QueryRunner): Promise<void> {
-    await createProcedure(runner, PROCEDURE, CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V1);
   }
 
   async down(runner: QueryRunner): Promise<void> {

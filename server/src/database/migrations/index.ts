@@ -2,6 +2,7 @@ import { CreateSecretTables1795823133281 } from "./1795823133281-CreateSecretTab
 import { IndexLiveCredentials1796220900000 } from "./1796220900000-IndexLiveCredentials";
 import { CreateSecretProcedure1796400000000 } from "./1796400000000-CreateSecretProcedure";
 import { RotateSecretProcedure1796400000001 } from "./1796400000001-RotateSecretProcedure";
+import { RotateSecretReadCommitted1796500000000 } from "./1796500000000-RotateSecretReadCommitted";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -9,4 +10,5 @@ export const migrations = [
   IndexLiveCredentials1796220900000,
   CreateSecretProcedure1796400000000,
   RotateSecretProcedure1796400000001,
+  RotateSecretReadCommitted1796500000000,
 ];

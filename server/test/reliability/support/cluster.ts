@@ -99,6 +99,20 @@ export async function waitFor<T>(
   throw new Error(`${what}: not within ${ms} ms (last: ${String(last)})`);
 }
 
+/** A row of information_schema.innodb_trx with its connection's processlist row. */
+export interface OpenTransaction {
+  id: string;
+  state: string;
+  started: Date;
+  query: string | null;
+  operation: string | null;
+  rowsLocked: number;
+  command: string;
+  time: number;
+  threadState: string | null;
+  info: string | null;
+}
+
 export class TestDatabase {
   private constructor(
     readonly name: string,
@@ -143,16 +157,17 @@ export class TestDatabase {
     }
   }
 
-  /** Transactions open on this database (InnoDB), by connections using it. */
-  async openTransactions(): Promise<number> {
-    // COUNT(*) arrives as a string (BIGINT) from mysql2.
-    const [row] = await this.query<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM information_schema.innodb_trx t
+  /** Transactions open on this database (InnoDB), by connections using it: what each is doing. */
+  async openTransactions(): Promise<OpenTransaction[]> {
+    return this.query<OpenTransaction>(
+      `SELECT t.trx_id AS id, t.trx_state AS state, t.trx_started AS started, t.trx_query AS query,
+              t.trx_operation_state AS operation, t.trx_rows_locked AS rowsLocked,
+              p.command, p.time, p.state AS threadState, p.info
+         FROM information_schema.innodb_trx t
          JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id
         WHERE p.db = ?`,
       [this.name],
     );
-    return Number(row?.n ?? 0);
   }
 
   /** Everything the database holds as text: mysqldump's output (triggers included) plus every row as JSON. */
