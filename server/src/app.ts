@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
@@ -6,7 +6,6 @@ import express, { type ErrorRequestHandler, type Express } from "express";
 import helmet from "helmet";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
-import { pinoHttp } from "pino-http";
 import { ApiSecretService } from "./api-secrets/api-secret.service";
 import { AuditEventService } from "./audit/audit-event.service";
 import { HostTokenVerifier } from "./auth/host-token-verifier";
@@ -19,7 +18,8 @@ import { closeServer } from "./http/close-server";
 import { graphqlRoute, type Middleware } from "./http/graphql-route";
 import { mountPlayground } from "./http/playground";
 import { answerRequestError } from "./http/request-error";
-import { pathOf, serializeError } from "./logger";
+import { requestLogs } from "./http/request-log";
+import { pathOf } from "./logger";
 import { Metrics } from "./metrics";
 import { RateLimits } from "./rate-limits";
 import { connectRedis } from "./redis";
@@ -116,20 +116,12 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   // Security headers everywhere; pages that need a Content-Security-Policy set their own
   // (the playground runs inline scripts, the demo portal has a stricter one).
   const securityHeaders = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
-  const requestLog = pinoHttp({
-    logger,
-    // Every request but the verification routes gets its id here; req.log (and the GraphQL
-    // context's log) carry it.
-    genReqId: assignRequestId,
-    customProps: (req) => ({ requestId: req.id }),
-    autoLogging: { ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)) },
-    // Only what an operator needs: never bodies, headers or query strings (a mistyped client
-    // might put credentials there), and errors through the same serializer as every other log.
-    serializers: {
-      req: (req: { method: string; url: string }) => ({ method: req.method, path: pathOf(req.url) }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: serializeError,
-    },
+  // Every request but the verification routes gets its id and its logger here; the GraphQL
+  // context's log is the same logger. Only what an operator needs is logged: never bodies,
+  // headers or query strings (a mistyped client might put credentials there).
+  const requests = requestLogs(logger, {
+    requestId: assignRequestId,
+    ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)),
   });
   // Host portals on other origins embed the widget; only the listed ones may call from a browser.
   const graphqlCors = cors({
@@ -145,26 +137,35 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   };
   const graphqlBody = express.json({ limit: GRAPHQL_BODY_LIMIT });
   const graphqlContext = async (req: IncomingMessage): Promise<Context> => {
-    const log = req.log;
     try {
       const authentication = await tokens.authenticate(req.headers.authorization);
       if (authentication.status === "REJECTED") {
-        log.info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
+        requests.of(req).info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
       }
-      return { authentication, ip: clientIp(req), userAgent: req.headers["user-agent"] ?? null, log };
+      return {
+        authentication,
+        ip: clientIp(req),
+        userAgent: req.headers["user-agent"] ?? null,
+        // Read when a line is logged: the request's logger is made on first use.
+        get log() {
+          return requests.of(req);
+        },
+      };
     } catch (error) {
       // Apollo answers this with a masked error before any plugin sees the request: log it here.
-      log.error({ err: error }, "GraphQL operation failed");
+      requests.of(req).error({ err: error }, "GraphQL operation failed");
       throw error;
     }
   };
   // Every request but the verification routes passes the first list; /graphql then the second.
-  const everyRequest: Middleware[] = [securityHeaders, requestLog];
+  const everyRequest: Middleware[] = [securityHeaders, requests.middleware];
+  const answerError = (error: unknown, req: IncomingMessage, res: ServerResponse) =>
+    answerRequestError(error, requests.of(req), res);
   const graphqlMiddleware: Middleware[] = [graphqlCors, noStore, graphqlBody];
   const graphql = graphqlRoute(apollo, {
     middleware: [...everyRequest, ...graphqlMiddleware],
     context: graphqlContext,
-    onError: answerRequestError,
+    onError: answerError,
   });
 
   const expressApp = express();
@@ -213,7 +214,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     res.status(404).json({ error: "Not found" });
   });
   expressApp.use(((error: unknown, req, res, _next) => {
-    answerRequestError(error, req, res);
+    answerError(error, req, res);
   }) satisfies ErrorRequestHandler);
 
   lastUsed.start();

@@ -9,7 +9,7 @@ export interface Context {
   authentication: Authentication;
   ip: string | null;
   userAgent: string | null;
-  /** Tags every line with the request's id (pino-http's req.log). */
+  /** The request's logger (http/request-log.ts): every line carries its id. */
   log: Logger;
 }
 

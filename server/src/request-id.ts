@@ -26,7 +26,7 @@ export function newRequestId(): string {
 
 /**
  * The request's id, echoed in the response so a client's report can be matched to the server's
- * logs. The id travels with the request's logger (pino-http's `req.log`, and `log` in the GraphQL
+ * logs. The id travels with the request's logger (http/request-log.ts, and `log` in the GraphQL
  * context), not in AsyncLocalStorage: on Node 20 a store, once used, puts a hook on every async
  * resource and promise of the process, the verification hot path's included (bench/notes.md).
  */

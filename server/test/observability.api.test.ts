@@ -63,7 +63,7 @@ function settle(): Promise<void> {
 
 /**
  * Sends a request and returns it with the log lines written meanwhile, once `expected` lines have
- * been written (pino-http writes its line on the response's 'finish', possibly after the client
+ * been written (the request's line is written on the response's 'close', possibly after the client
  * has read the answer) and a moment more for any unexpected extra line.
  */
 async function logged<T>(server: TestServer, expected: number, send: () => PromiseLike<T>) {
@@ -72,7 +72,7 @@ async function logged<T>(server: TestServer, expected: number, send: () => Promi
   await waitFor(() => parseLines(server.logs.slice(start)).length >= expected);
   await settle();
   const raw = server.logs.slice(start).join("").split("\n");
-  // One id per line: pino-http re-binds custom props on its last line unless it finds them bound.
+  // One id per line: the request's id is bound once, on its logger.
   for (const line of raw) expect(line.split('"requestId":').length).toBeLessThanOrEqual(2);
   return { res, lines: parseLines(server.logs.slice(start)) };
 }
@@ -310,7 +310,7 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
     expect((await server.http().post("/v1/verify").send(credential)).status).toBe(200);
   });
 
-  // pino-http writes "request aborted" on the response's 'close', which Node emits from the
+  // "request aborted" is written on the response's 'close', which Node emits from the
   // socket, long after the request's handlers returned: the id must be bound to its logger.
   it("tags the line of a request the client aborted", async () => {
     let release!: () => void;

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 
-/** Connect-style middleware, as helmet, pino-http, cors and body-parser export it. */
+/** Connect-style middleware, as helmet, cors and body-parser export it. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
 
 export interface GraphQLRouteOptions<TContext extends BaseContext> {

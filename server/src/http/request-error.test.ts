@@ -20,8 +20,7 @@ describe("answerRequestError", () => {
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      req.log = logger;
-      const fail = () => answerRequestError(failures[req.url ?? ""], req, res);
+      const fail = () => answerRequestError(failures[req.url ?? ""], logger, res);
       if (req.url !== "/partial") return fail();
       // The failure comes once the start of the answer is on the wire.
       res.writeHead(200, { "content-type": "text/plain", "content-length": "100" });
