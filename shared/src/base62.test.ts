@@ -2,17 +2,24 @@ import { describe, expect, it } from "@jest/globals";
 import { BASE62_ALPHABET, encodeBase62, isBase62, randomBase62 } from "./base62";
 
 describe("randomBase62", () => {
-  it("returns exactly the requested number of alphabet characters", () => {
-    for (const length of [1, 6, 32, 100]) {
-      const value = randomBase62(length);
-      expect(value).toHaveLength(length);
-      expect(isBase62(value)).toBe(true);
-    }
+  it("returns one text of exactly each requested number of alphabet characters", () => {
+    const lengths = [1, 6, 32, 100, 0, 16];
+    const values = randomBase62(...lengths);
+    expect(values.map((value) => value.length)).toEqual(lengths);
+    for (const value of values) expect(isBase62(value)).toBe(true);
   });
 
-  it("uses every character of the alphabet with roughly equal frequency", () => {
+  it("draws the texts independently: no text repeats another's characters", () => {
+    const [first = "", second = ""] = randomBase62(32, 32);
+    expect(first).not.toBe(second);
+    expect(second.startsWith(first.slice(1, 9))).toBe(false);
+  });
+
+  it("uses every character of the alphabet with roughly equal frequency, across refills", () => {
     const counts = new Map<string, number>();
-    for (const ch of randomBase62(62_000)) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+    // Many short texts from one draw, and one long text that needs more bytes than the first draw holds.
+    const texts = [...randomBase62(...Array.from({ length: 1000 }, () => 31)), ...randomBase62(31_000)];
+    for (const ch of texts.join("")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(62);
     // Expected 1000 each; a modulo bias towards the first characters would push them far above.
     for (const count of counts.values()) {

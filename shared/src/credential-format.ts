@@ -36,8 +36,8 @@ interface TokenShape {
   randomLength: number;
 }
 
-function mintToken({ prefix, randomLength }: TokenShape): string {
-  const head = `${prefix}_${randomBase62(randomLength)}`;
+function mintToken({ prefix }: TokenShape, random: string): string {
+  const head = `${prefix}_${random}`;
   return head + encodeBase62(crc32Ascii(head), CHECKSUM_LENGTH);
 }
 
@@ -78,7 +78,8 @@ export class CredentialFormat {
   }
 
   generate(): GeneratedCredential {
-    return { keyId: mintToken(this.keyIdShape), secret: mintToken(this.secretShape) };
+    const [keyId = "", secret = ""] = randomBase62(this.keyIdShape.randomLength, this.secretShape.randomLength);
+    return { keyId: mintToken(this.keyIdShape, keyId), secret: mintToken(this.secretShape, secret) };
   }
 
   isKeyId(value: string): boolean {
