@@ -11,7 +11,7 @@ import { AuditEventService } from "./audit/audit-event.service";
 import { HostTokenVerifier } from "./auth/host-token-verifier";
 import { clientIpResolver } from "./client-ip";
 import type { Config } from "./config";
-import type { Context } from "./context";
+import { RequestContext, type Context } from "./context";
 import type { Database } from "./database/database";
 import { createGraphQLServer } from "./graphql-server";
 import { closeServer } from "./http/close-server";
@@ -142,15 +142,9 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
       if (authentication.status === "REJECTED") {
         requests.of(req).info({ reason: authentication.reason, detail: authentication.detail }, "Host token rejected");
       }
-      return {
-        authentication,
-        ip: clientIp(req),
-        userAgent: req.headers["user-agent"] ?? null,
-        // Read when a line is logged: the request's logger is made on first use.
-        get log() {
-          return requests.of(req);
-        },
-      };
+      return new RequestContext(authentication, clientIp(req), req.headers["user-agent"] ?? null, () =>
+        requests.of(req),
+      );
     } catch (error) {
       // Apollo answers this with a masked error before any plugin sees the request: log it here.
       requests.of(req).error({ err: error }, "GraphQL operation failed");

@@ -13,6 +13,24 @@ export interface Context {
   log: Logger;
 }
 
+/**
+ * A request's context, whose logger is made when a line is first logged on it. The accessor is
+ * the class's, not the object's: Apollo copies the context's own properties for each operation,
+ * and an own getter would be read, the logger made, by that copy.
+ */
+export class RequestContext implements Context {
+  constructor(
+    readonly authentication: Authentication,
+    readonly ip: string | null,
+    readonly userAgent: string | null,
+    private readonly logger: () => Logger,
+  ) {}
+
+  get log(): Logger {
+    return this.logger();
+  }
+}
+
 /** Every Keyturn operation needs a valid host token; call this first. */
 export function requirePrincipal(context: Context): Principal {
   if (context.authentication.status !== "AUTHENTICATED") throw unauthenticated();
