@@ -11,7 +11,8 @@ import { createProcedure } from "./procedures";
  *   it, and the gap before it. Rotations of neighbouring secrets (ids made one after another sort
  *   together) then waited for each other's COMMIT and sometimes deadlocked. Every change locks the
  *   secret's row first, so no other change can add or end one of its credentials meanwhile: the
- *   gap locks protected nothing.
+ *   gap locks protected nothing. (MariaDB still locks the entry where a locking range read ends:
+ *   a secret's first rotation, before it has a history, can still wait for its neighbour's.)
  * - **The caller's role is checked here first**, so a rotation is one `CALL` and a `COMMIT`, not a
  *   read, a `CALL` and a `COMMIT`. The procedure reads the secret's project without a lock and goes
  *   on only if the project is in `p_admin_projects` (a JSON array of the projects where the caller
