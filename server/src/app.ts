@@ -121,7 +121,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   // headers or query strings (a mistyped client might put credentials there).
   const requests = requestLogs(logger, {
     requestId: assignRequestId,
-    ignore: (req) => ["/healthz", "/readyz", "/metrics"].includes(pathOf(req.url)),
+    ignore: (path) => ["/healthz", "/readyz", "/metrics"].includes(path),
   });
   // Host portals on other origins embed the widget; only the listed ones may call from a browser.
   const graphqlCors = cors({

@@ -171,8 +171,7 @@ export class Database {
           return result;
         });
       } catch (error) {
-        const cause = (error as { driverError?: unknown } | null)?.driverError ?? error;
-        const errno = (cause as { errno?: unknown } | null)?.errno;
+        const errno = mysqlErrno(error);
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
         if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
           throw asUnavailable(error, progress.committing ? "unknown" : "not-applied");
@@ -348,16 +347,12 @@ const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013]);
 
 function asUnavailable<E>(error: E, outcome: DatabaseUnavailableError["outcome"]): E | DatabaseUnavailableError {
   if (error instanceof DatabaseUnavailableError || error instanceof LockTimeoutError) return error;
-  const candidate = error as {
-    code?: unknown;
-    errno?: unknown;
-    driverError?: { code?: unknown; errno?: unknown };
-  } | null;
+  const candidate = error as { code?: unknown; driverError?: { code?: unknown } } | null;
   const code = candidate?.driverError?.code ?? candidate?.code;
-  const errno = candidate?.driverError?.errno ?? candidate?.errno;
+  const errno = mysqlErrno(error);
   const lost =
     (typeof code === "string" && CONNECTION_ERROR_CODES.has(code)) ||
-    (typeof errno === "number" && CONNECTION_ERRNOS.has(errno)) ||
+    (errno !== undefined && CONNECTION_ERRNOS.has(errno)) ||
     (error instanceof Error &&
       /Can't add new command when connection is in closed state|closed state/i.test(error.message));
   if (!lost) return error;
@@ -368,7 +363,9 @@ function asUnavailable<E>(error: E, outcome: DatabaseUnavailableError["outcome"]
   );
 }
 
+/** MySQL's error number, from TypeORM's wrapper (driverError) or from mysql2's own error. */
 function mysqlErrno(error: unknown): number | undefined {
-  const driverError = (error as { driverError?: { errno?: unknown } } | null)?.driverError;
-  return typeof driverError?.errno === "number" ? driverError.errno : undefined;
+  const candidate = error as { errno?: unknown; driverError?: { errno?: unknown } } | null;
+  const errno = candidate?.driverError?.errno ?? candidate?.errno;
+  return typeof errno === "number" ? errno : undefined;
 }

@@ -34,7 +34,7 @@ describe("requestLogs", () => {
         res.setHeader("x-request-id", id);
         return id;
       },
-      ignore: (req) => req.url?.startsWith("/healthz") ?? false,
+      ignore: (path) => path === "/healthz",
     });
     server = createServer((req, res) =>
       logs.middleware(req, res, () => {

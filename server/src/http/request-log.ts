@@ -6,8 +6,8 @@ import type { Middleware } from "./graphql-route";
 export interface RequestLogOptions {
   /** The request's id, echoed in the response (request-id.ts). */
   requestId: (req: IncomingMessage, res: ServerResponse) => string;
-  /** Requests whose completion is not logged: health checks and metrics scrapes. */
-  ignore: (req: IncomingMessage) => boolean;
+  /** Paths whose requests' completion is not logged: health checks and metrics scrapes. */
+  ignore: (path: string) => boolean;
 }
 
 export interface RequestLogs {
@@ -42,8 +42,9 @@ export function requestLogs(logger: Logger, { requestId, ignore }: RequestLogOpt
     return (entry.log ??= logger.child(entry.bindings));
   };
   const middleware: Middleware = (req, res, next) => {
-    seen.set(req, { bindings: { req: { method: req.method, path: pathOf(req.url) }, requestId: requestId(req, res) } });
-    if (logger.isLevelEnabled("info") && !ignore(req)) {
+    const path = pathOf(req.url);
+    seen.set(req, { bindings: { req: { method: req.method, path }, requestId: requestId(req, res) } });
+    if (logger.isLevelEnabled("info") && !ignore(path)) {
       const started = Date.now();
       // Node emits 'close' once the response is sent, or when the client went away first.
       res.once("close", () => {
