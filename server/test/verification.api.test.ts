@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it, jest } from "@jest/globals";
 import { CredentialFormat } from "@keyturn/shared";
+import { connect } from "node:net";
 import { openVerifier } from "../src/verification";
 import { describeEachDatabase } from "./support/databases";
 import { LIST_SECRETS, REVOKE_SECRET, createSecret, rotateSecret, type Revealed } from "./support/operations";
@@ -147,6 +148,35 @@ describeEachDatabase("verification", (createDatabase) => {
       expect(res.headers["www-authenticate"]).toBe('Basic realm="analytics", charset="UTF-8"');
       expect(res.body).toEqual({ error: "Invalid credentials" });
     });
+  });
+
+  it("answers pipelined requests whole and in order", async () => {
+    // A reply decided while an earlier one on the same connection is still unsent has no socket
+    // yet: it must be queued whole, not lost or cut (see send() in verification.routes.ts).
+    const body = JSON.stringify({ keyId: live.keyId, secret: live.secret });
+    const requests = [
+      `GET /analytics/v1/report HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic(live.keyId, live.secret)}\r\n\r\n`,
+      `POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      `GET /analytics/v1/report HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic(live.keyId, typo(live.secret))}\r\nConnection: close\r\n\r\n`,
+    ];
+    const { port } = new URL(server.baseUrl);
+    const socket = connect(Number(port), "127.0.0.1");
+    // Not end(): a client's half-close makes Node drop the replies still being decided. The last
+    // request asks the server to close the connection once it has answered.
+    socket.write(requests.join(""));
+    const raw = (await socket.toArray()).map((chunk: Buffer) => chunk.toString("latin1")).join("");
+
+    const replies = raw.split(/(?=HTTP\/1\.1 )/).map((reply) => {
+      const [head = "", payload = ""] = reply.split("\r\n\r\n");
+      const length = Number(/^content-length: (\d+)$/im.exec(head)?.[1]);
+      expect(payload).toHaveLength(length);
+      return { status: head.slice(9, 12), body: JSON.parse(payload) as unknown };
+    });
+    expect(replies).toEqual([
+      { status: "200", body: expect.objectContaining({ keyId: live.keyId, projectId: "acme" }) },
+      { status: "200", body: expect.objectContaining({ valid: true, keyId: live.keyId }) },
+      { status: "401", body: { error: "Invalid credentials" } },
+    ]);
   });
 
   it("answers headers beyond Node's limit with 431, not a 5xx", async () => {
