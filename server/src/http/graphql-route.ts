@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
+import { endInOneWrite } from "./end-in-one-write";
 
 /** Connect-style middleware, as helmet, cors and body-parser export it. */
 export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
@@ -48,7 +49,7 @@ export function graphqlRoute<TContext extends BaseContext>(
     if (response.body.kind !== "complete") throw new Error("Incremental GraphQL delivery is not supported");
     for (const [name, value] of response.headers) res.setHeader(name, value);
     res.statusCode = response.status ?? 200;
-    res.end(response.body.string);
+    endInOneWrite(res, response.body.string);
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {

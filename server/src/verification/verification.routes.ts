@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
+import { endInOneWrite } from "../http/end-in-one-write";
 import { pathOf } from "../logger";
 import type { Metrics, Tally } from "../metrics";
 import { NextTurnBatch } from "../next-turn-batch";
@@ -244,19 +245,7 @@ function send(
   if (requestId !== undefined) head.push("x-request-id", requestId);
   if (headers) for (const [name, value] of Object.entries(headers)) head.push(name, value);
   res.writeHead(status, head);
-  // res.end(json) corks the socket, queues the response and then an empty chunk, and uncorks: one
-  // writev of two buffers. Corked around write() the response leaves as one plain write, and end()
-  // then has nothing left to send (bench/notes.md). A response waiting behind a pipelined one has
-  // no socket yet: Node queues it whole.
-  const socket = res.socket;
-  if (socket) {
-    socket.cork();
-    res.write(json);
-    socket.uncork();
-    res.end();
-  } else {
-    res.end(json);
-  }
+  endInOneWrite(res, json);
 }
 
 /** The request body as text, or TOO_LARGE past MAX_BODY_BYTES (without buffering the rest). */
