@@ -23,6 +23,8 @@ interface Reply {
   headers?: Record<string, string>;
   /** The body as JSON, when it is built once (the refusals) rather than per request. */
   json?: string;
+  /** The whole head as writeHead takes it, when it is built once too (see send). */
+  head?: readonly string[];
 }
 
 /** A reply waiting for this turn's writes. */
@@ -37,9 +39,10 @@ interface Outgoing {
 /** Synchronous when verification is (a cached credential); a promise when it waits on the database. */
 type Handler = (req: IncomingMessage) => Reply | Promise<Reply>;
 
-/** A reply that is the same every time: its JSON is built once. */
+/** A reply that is the same every time: its JSON and its head are built once. */
 function fixedReply(reply: Reply): Reply {
-  return Object.freeze({ ...reply, json: JSON.stringify(reply.body) });
+  const json = JSON.stringify(reply.body);
+  return Object.freeze({ ...reply, json, head: Object.freeze(headOf(reply, json, undefined)) });
 }
 
 const UNAUTHORIZED_BASIC = fixedReply({
@@ -225,13 +228,18 @@ function basicCredentials(authorization: string | undefined): Presented {
 
 /**
  * One writeHead with every header as a flat list and nothing set before: Node then writes the
- * head as given, skipping the per-header bookkeeping setHeader would do on the hot path.
+ * head as given, skipping the per-header bookkeeping setHeader would do on the hot path. A fixed
+ * reply's head is built once (fixedReply), unless a proxy's request id is echoed in it.
  */
-function send(
-  res: ServerResponse,
-  { status, body, headers, json = JSON.stringify(body) }: Reply,
-  requestId: string | undefined,
-): void {
+function send(res: ServerResponse, reply: Reply, requestId: string | undefined): void {
+  const json = reply.json ?? JSON.stringify(reply.body);
+  // Node reads the list and never changes it, so the frozen one can be shared by every reply.
+  const head = requestId === undefined && reply.head ? (reply.head as string[]) : headOf(reply, json, requestId);
+  res.writeHead(reply.status, head);
+  endInOneWrite(res, json);
+}
+
+function headOf({ headers }: Reply, json: string, requestId: string | undefined): string[] {
   const head = [
     "content-type",
     "application/json; charset=utf-8",
@@ -244,8 +252,7 @@ function send(
   ];
   if (requestId !== undefined) head.push("x-request-id", requestId);
   if (headers) for (const [name, value] of Object.entries(headers)) head.push(name, value);
-  res.writeHead(status, head);
-  endInOneWrite(res, json);
+  return head;
 }
 
 /** The request body as text, or TOO_LARGE past MAX_BODY_BYTES (without buffering the rest). */
