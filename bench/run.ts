@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
 import { fullCollections, fullCollectionsBetween } from "./lib/full-collections";
+import { interleavedMeasurement, SLICE_SECONDS, SLICES } from "./lib/interleave";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
 import {
@@ -31,7 +32,7 @@ import {
   type BenchProcess,
 } from "./lib/processes";
 import { writeReport, type BenchResults, type Measurement, type MutationCost, type ScenarioResult } from "./lib/report";
-import { baselineSpread, steady, type BareRun } from "./lib/steady";
+import { steady } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
 import { RAW_CREDENTIAL_FORMAT } from "./raw-create-server";
@@ -40,8 +41,9 @@ import { measureWidgetRender } from "./widget-render";
 const run = promisify(execFile);
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const LATENCY_SECONDS = 2;
+/** The bare server's single-client runs on either side of a target's. */
+const BARE_LATENCY_SECONDS = 1;
 const MUTATION_SECONDS = 5;
 /**
  * A mutation server's first warm-up per operation. V8 optimises the GraphQL, ORM and driver code
@@ -65,12 +67,26 @@ interface Target {
   expect: "ok" | "refused";
 }
 
-/** Warm-up, then throughput at c = 50 and latency at c = 1. */
-async function measure(url: string, script: string): Promise<{ c50: LoadResult; c1: LoadResult }> {
-  await wrk({ url, connections: 50, seconds: 1, script });
-  const c50 = await wrk({ url, connections: 50, seconds: SECONDS, script });
-  const c1 = await wrk({ url, connections: 1, seconds: LATENCY_SECONDS, script });
-  return { c50, c1 };
+/**
+ * One round's measurement of a target against the bare server, interleaved slice by slice
+ * (lib/interleave.ts): a warm-up of the target, then bare and target throughput slices in turn
+ * (B T B T B T B), then single-client latency, bare before and after the target's.
+ */
+async function measureAgainstBare(bareUrl: string, bareScript: string, target: Target): Promise<Measurement> {
+  const load = (url: string, script: string, connections: number, seconds: number) =>
+    wrk({ url, connections, seconds, script });
+  await load(target.server.url, target.script, 50, 1);
+  const bare = [await load(bareUrl, bareScript, 50, SLICE_SECONDS)];
+  const slices: LoadResult[] = [];
+  for (let i = 0; i < SLICES; i++) {
+    slices.push(await load(target.server.url, target.script, 50, SLICE_SECONDS));
+    bare.push(await load(bareUrl, bareScript, 50, SLICE_SECONDS));
+  }
+  const c1Before = await load(bareUrl, bareScript, 1, BARE_LATENCY_SECONDS);
+  const c1 = await load(target.server.url, target.script, 1, LATENCY_SECONDS);
+  const c1After = await load(bareUrl, bareScript, 1, BARE_LATENCY_SECONDS);
+  for (const run of [...slices, c1]) checkAnswers(target, run);
+  return interleavedMeasurement({ bare, target: slices, bareC1: [c1Before, c1After], c1 });
 }
 
 function checkAnswers(target: Target, result: LoadResult): void {
@@ -108,7 +124,9 @@ async function main(): Promise<void> {
       .join(" "),
     loadAfter: "",
   };
-  log(`${machine.cores} cores (${machine.cpu}), load ${machine.loadBefore}; ${ROUNDS} rounds of ${SECONDS} s runs`);
+  log(
+    `${machine.cores} cores (${machine.cpu}), load ${machine.loadBefore}; ${ROUNDS} rounds, throughput in ${SLICES} slices of ${SLICE_SECONDS} s`,
+  );
 
   const databases = ["keyturn_bench_1k", "keyturn_bench_1m", "keyturn_bench_mutations"] as const;
   const processes: BenchProcess[] = [];
@@ -202,41 +220,26 @@ async function main(): Promise<void> {
       },
     ];
 
-    // ---- Interleaved rounds: B S1 B S2 … Sn B, each S against the mean of its neighbouring Bs.
+    // ---- Interleaved rounds: each target's slices between the bare server's (measureAgainstBare).
     const baselineScript = roundRobinScript(basicRequests(small.slice(0, 10)));
     const scenarios = new Map<string, ScenarioResult>(
       targets.map((t) => [t.id, { id: t.id, title: t.title, rounds: [] }]),
     );
-    const bareRun = (run: { c50: LoadResult; c1: LoadResult }): BareRun => ({ rps: run.c50.rps, p50: run.c1.p50 });
     for (let round = 1; round <= ROUNDS; round++) {
-      log(`round ${round}/${ROUNDS}: baseline`);
-      let before = await measure(bare.url, baselineScript);
+      log(`round ${round}/${ROUNDS}: warming up the bare server`);
+      await wrk({ url: bare.url, connections: 50, seconds: 1, script: baselineScript });
       for (const target of targets) {
         log(`round ${round}/${ROUNDS}: ${target.title}`);
-        const result = await measure(target.server.url, target.script);
-        checkAnswers(target, result.c50);
-        checkAnswers(target, result.c1);
-        const after = await measure(bare.url, baselineScript);
-        const baselineRps = (before.c50.rps + after.c50.rps) / 2;
-        const baselineP50 = (before.c1.p50 + after.c1.p50) / 2;
-        const spread = baselineSpread(bareRun(before), bareRun(after));
-        const measurement: Measurement = {
-          c50: result.c50,
-          c1: result.c1,
-          baselineRps,
-          baselineP50,
-          ratio: result.c50.rps / baselineRps,
-          p50Ratio: result.c1.p50 / baselineP50,
-          baselineSpread: spread,
-        };
+        const measurement = await measureAgainstBare(bare.url, baselineScript, target);
         scenarios.get(target.id)?.rounds.push(measurement);
+        const slices = measurement.slices ?? [];
         log(
-          `  ${Math.round(result.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare ` +
-            `(${Math.round(before.c50.rps)}, ${Math.round(after.c50.rps)}); c1 p50 ${result.c1.p50.toFixed(3)} ms = ` +
-            `${measurement.p50Ratio.toFixed(2)}× bare (${before.c1.p50.toFixed(3)}, ${after.c1.p50.toFixed(3)})` +
-            (steady(spread) ? "" : "; unsteady: the bare runs around it disagree"),
+          `  ${Math.round(measurement.c50.rps)} req/s = ${measurement.ratio.toFixed(2)}× bare ` +
+            `(slices ${slices.map((slice) => `${Math.round(slice.rps)}/${Math.round(slice.baselineRps)}`).join(", ")}); ` +
+            `c1 p50 ${measurement.c1.p50.toFixed(3)} ms = ${measurement.p50Ratio.toFixed(2)}× bare ` +
+            `(${measurement.baselineP50.toFixed(3)})` +
+            (steady(measurement.baselineSpread ?? 0) ? "" : "; unsteady: the bare slices around it disagree"),
         );
-        before = after;
       }
     }
     const loadedRssMb = Math.max(cached1k.memory().peakRssMb, cached1m.memory().peakRssMb);
@@ -290,8 +293,10 @@ async function main(): Promise<void> {
       versions: await versions(),
       method: {
         rounds: ROUNDS,
-        seconds: SECONDS,
+        seconds: SLICES * SLICE_SECONDS,
+        slices: SLICES,
         latencySeconds: LATENCY_SECONDS,
+        bareLatencySeconds: BARE_LATENCY_SECONDS,
         storedLarge: Number(stored.n),
         mutationSeconds: MUTATION_SECONDS,
         mutationFirstWarmUpSeconds: MUTATION_FIRST_WARM_UP_SECONDS,
