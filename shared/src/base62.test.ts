@@ -1,4 +1,4 @@
-import { describe, expect, it } from "@jest/globals";
+import { describe, expect, it, jest } from "@jest/globals";
 import { BASE62_ALPHABET, encodeBase62, isBase62, randomBase62 } from "./base62";
 
 describe("randomBase62", () => {
@@ -25,6 +25,46 @@ describe("randomBase62", () => {
     for (const count of counts.values()) {
       expect(count).toBeGreaterThan(800);
       expect(count).toBeLessThan(1200);
+    }
+  });
+});
+
+describe("randomBase62's pool", () => {
+  const webCrypto = globalThis.crypto;
+
+  it("draws from the CSPRNG a kilobyte at a time, not once a text", () => {
+    const draw = jest.spyOn(webCrypto, "getRandomValues");
+    try {
+      // 1,024 bytes, less the ~3 % discarded, make at least 900 characters.
+      for (let i = 0; i < 30; i++) randomBase62(30);
+      expect(draw.mock.calls.length).toBeLessThanOrEqual(2);
+      expect(draw.mock.calls.every(([array]) => (array as Uint8Array).length === 1024)).toBe(true);
+    } finally {
+      draw.mockRestore();
+    }
+  });
+
+  it("zeroes each byte once it is used, so that the pool keeps no credential's randomness", () => {
+    let pool: Uint8Array | undefined;
+    const fillWithSevens = (array: Uint8Array) => {
+      pool = array;
+      pool.fill(7);
+      return array;
+    };
+    const draw = jest
+      .spyOn(webCrypto, "getRandomValues")
+      .mockImplementation(fillWithSevens as unknown as typeof webCrypto.getRandomValues);
+    try {
+      // Whatever is left of the current pool, then a fresh one of 7s: "7" is BASE62_ALPHABET[7].
+      let text = "";
+      while (!pool) text = randomBase62(1)[0] ?? "";
+      expect(text).toBe("7");
+      const [next = ""] = randomBase62(100);
+      expect(next).toBe("7".repeat(100));
+      expect(pool.subarray(0, 101).every((byte) => byte === 0)).toBe(true);
+      expect(pool.subarray(101).every((byte) => byte === 7)).toBe(true);
+    } finally {
+      draw.mockRestore();
     }
   });
 });

@@ -9,31 +9,37 @@ const webCrypto = (globalThis as unknown as { crypto: { getRandomValues<T extend
 // 62 * 4 = 248: bytes at or above it are discarded so that every character is equally likely.
 const UNBIASED_BYTE_LIMIT = 248;
 
+// A `getRandomValues` call costs ≈ 4.3 µs on Node whatever its size (≈ 13 µs of a rotation under
+// load), and 1 KB costs ≈ 0.07 µs a credential drawn from it (bench/notes.md, 2026-12-04). Bytes
+// are drawn a kilobyte at a time, as Node's randomUUID and nanoid do, and each is zeroed as it is
+// used: the pool holds only bytes no credential has had, about a dozen credentials' worth.
+const POOL_BYTES = 1024;
+const pool = new Uint8Array(POOL_BYTES);
+let poolNext = POOL_BYTES;
+
+function randomByte(): number {
+  if (poolNext === POOL_BYTES) {
+    webCrypto.getRandomValues(pool);
+    poolNext = 0;
+  }
+  const byte = pool[poolNext] as number;
+  pool[poolNext++] = 0;
+  return byte;
+}
+
 /**
  * Uniformly random base62 texts of the given lengths from the platform CSPRNG (Web Crypto, present
- * in browsers and Node 20+), drawn together: a `getRandomValues` call costs ≈ 4.5 µs on Node
- * whatever its size, as much as the rest of making a credential (bench/notes.md).
+ * in browsers and Node 20+).
  */
 export function randomBase62(...lengths: number[]): string[] {
-  const total = lengths.reduce((sum, length) => sum + length, 0);
-  // A few spare bytes for the discarded ones: one draw nearly always does.
-  const bytes = new Uint8Array(total + 16);
-  const texts: string[] = [];
-  let text = "";
-  let next = bytes.length;
-  for (const length of lengths) {
+  return lengths.map((length) => {
+    let text = "";
     while (text.length < length) {
-      if (next === bytes.length) {
-        webCrypto.getRandomValues(bytes);
-        next = 0;
-      }
-      const byte = bytes[next++] as number;
+      const byte = randomByte();
       if (byte < UNBIASED_BYTE_LIMIT) text += BASE62_ALPHABET.charAt(byte % 62);
     }
-    texts.push(text);
-    text = "";
-  }
-  return texts;
+    return text;
+  });
 }
 
 /** Encodes a non-negative integer as base62, left-padded with zeros to `width` characters. */
