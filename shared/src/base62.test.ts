@@ -17,7 +17,7 @@ describe("randomBase62", () => {
 
   it("uses every character of the alphabet with roughly equal frequency, across refills", () => {
     const counts = new Map<string, number>();
-    // Many short texts from one draw, and one long text that needs more bytes than the first draw holds.
+    // Many short texts, then one long text that needs many refills of the pool.
     const texts = [...randomBase62(...Array.from({ length: 1000 }, () => 31)), ...randomBase62(31_000)];
     for (const ch of texts.join("")) counts.set(ch, (counts.get(ch) ?? 0) + 1);
     expect(counts.size).toBe(62);

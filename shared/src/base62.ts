@@ -9,10 +9,11 @@ const webCrypto = (globalThis as unknown as { crypto: { getRandomValues<T extend
 // 62 * 4 = 248: bytes at or above it are discarded so that every character is equally likely.
 const UNBIASED_BYTE_LIMIT = 248;
 
-// A `getRandomValues` call costs ≈ 4.3 µs on Node whatever its size (≈ 13 µs of a rotation under
-// load), and 1 KB costs ≈ 0.07 µs a credential drawn from it (bench/notes.md, 2026-12-04). Bytes
-// are drawn a kilobyte at a time, as Node's randomUUID and nanoid do, and each is zeroed as it is
-// used: the pool holds only bytes no credential has had, about a dozen credentials' worth.
+// A `getRandomValues` call costs 2.4–4.3 µs on Node on the bench VM whatever its size, ≈ 13 µs of a
+// rotation in a profile under load; a kilobyte covers about twenty credentials (48 characters
+// each), ≈ 0.2 µs apiece (bench/notes.md, 2026-12-04). Bytes are drawn a kilobyte at a time, as
+// Node's randomUUID and nanoid do, and each is zeroed as it is used: the pool holds only bytes no
+// credential has had.
 const POOL_BYTES = 1024;
 const pool = new Uint8Array(POOL_BYTES);
 let poolNext = POOL_BYTES;
