@@ -29,18 +29,16 @@ function randomByte(): number {
 }
 
 /**
- * Uniformly random base62 texts of the given lengths from the platform CSPRNG (Web Crypto, present
- * in browsers and Node 20+).
+ * A uniformly random base62 text of `length` characters from the platform CSPRNG (Web Crypto,
+ * present in browsers and Node 20+), through the pool above.
  */
-export function randomBase62(...lengths: number[]): string[] {
-  return lengths.map((length) => {
-    let text = "";
-    while (text.length < length) {
-      const byte = randomByte();
-      if (byte < UNBIASED_BYTE_LIMIT) text += BASE62_ALPHABET.charAt(byte % 62);
-    }
-    return text;
-  });
+export function randomBase62(length: number): string {
+  let text = "";
+  while (text.length < length) {
+    const byte = randomByte();
+    if (byte < UNBIASED_BYTE_LIMIT) text += BASE62_ALPHABET.charAt(byte % 62);
+  }
+  return text;
 }
 
 /** Encodes a non-negative integer as base62, left-padded with zeros to `width` characters. */

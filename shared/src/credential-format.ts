@@ -78,8 +78,10 @@ export class CredentialFormat {
   }
 
   generate(): GeneratedCredential {
-    const [keyId = "", secret = ""] = randomBase62(this.keyIdShape.randomLength, this.secretShape.randomLength);
-    return { keyId: mintToken(this.keyIdShape, keyId), secret: mintToken(this.secretShape, secret) };
+    return {
+      keyId: mintToken(this.keyIdShape, randomBase62(this.keyIdShape.randomLength)),
+      secret: mintToken(this.secretShape, randomBase62(this.secretShape.randomLength)),
+    };
   }
 
   isKeyId(value: string): boolean {
