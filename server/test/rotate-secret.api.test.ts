@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
+import { ApiSecret } from "../src/api-secrets/api-secret.entity";
 import { AuditEvent } from "../src/audit/audit-event.entity";
 import { describeEachDatabase } from "./support/databases";
 import {
@@ -79,6 +80,48 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     const fourth = await rotateSecret(server, admin, first.id, 0);
     for (const old of [first, second, third]) expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
     expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
+  });
+
+  // MySQL's procedure ends the current credential by its Key ID when the last rotation left none in
+  // a grace period (api_secret.grace_key_id = ''), and reads the secret's live range otherwise.
+  it("ends the right credentials whichever way the rotation before it went", async () => {
+    const owner = await hostToken({ "grace-keys": "admin" });
+    const graceKeyId = async (id: string) =>
+      (await server.db.dataSource.manager.findOneByOrFail(ApiSecret, { id })).graceKeyId;
+    const first = await createSecret(server, owner, "grace-keys");
+    expect(await graceKeyId(first.id)).toBeNull();
+    const second = await rotateSecret(server, owner, first.id, 0);
+    expect(await graceKeyId(first.id)).toBe("");
+    const third = await rotateSecret(server, owner, first.id, 0);
+    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(401);
+    expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
+
+    const fourth = await rotateSecret(server, owner, first.id, HOUR);
+    expect(await graceKeyId(first.id)).toBe(third.keyId);
+    expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
+    expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
+
+    const fifth = await rotateSecret(server, owner, first.id, 0);
+    expect(await graceKeyId(first.id)).toBe("");
+    for (const old of [first, second, third, fourth]) {
+      expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
+    }
+    expect(await verifyStatus(server, fifth.keyId, fifth.secret)).toBe(200);
+    const list = await server.graphql(LIST_SECRETS, { projectId: "grace-keys" }, owner);
+    const listed = list.data?.apiSecrets.find((s: { id: string }) => s.id === first.id);
+    expect(listed.credentials).toEqual([expect.objectContaining({ keyId: fifth.keyId, status: "ACTIVE" })]);
+  });
+
+  it("ends a credential in its grace period when the secret's row does not say it has one", async () => {
+    // As a secret last rotated before grace_key_id existed: unknown, so the whole live range is read.
+    const owner = await hostToken({ "grace-keys": "admin" });
+    const first = await createSecret(server, owner, "grace-keys");
+    const second = await rotateSecret(server, owner, first.id, HOUR);
+    await server.db.dataSource.manager.update(ApiSecret, { id: first.id }, { graceKeyId: null });
+
+    const third = await rotateSecret(server, owner, first.id, 0);
+    for (const old of [first, second]) expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
+    expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
   });
 
   it("accepts the limits of the grace period, 0 and 7 days", async () => {

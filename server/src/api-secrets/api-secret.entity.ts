@@ -53,6 +53,14 @@ export class ApiSecret {
   @Column({ name: "current_key_id", type: "varchar", length: 64 })
   currentKeyId!: string;
 
+  /**
+   * Not in the API. After a rotation, the Key ID of the credential it left working for a grace
+   * period, or '' when it left none; null until the secret's first rotation since the column came
+   * (migration 1796600000000, which says why keyturn_rotate_secret reads it).
+   */
+  @Column({ name: "grace_key_id", type: "varchar", length: 64, nullable: true })
+  graceKeyId!: string | null;
+
   @Field(() => String, { description: "A masked reminder of the current secret, e.g. ktsk_…x9Qa. Never the secret." })
   @Column({ name: "secret_hint", type: "varchar", length: 64 })
   secretHint!: string;

@@ -208,6 +208,7 @@ export class ApiSecretService {
       rotatedAt: now,
       currentKeyId: next.keyId,
       secretHint: next.hint,
+      graceKeyId: apiSecret.graceKeyId,
     });
     audit.projectId = apiSecret.projectId;
     audit.details = JSON.stringify({
@@ -271,6 +272,8 @@ export class ApiSecretService {
       revokedBy: null,
       currentKeyId: issued.keyId,
       secretHint: issued.hint,
+      // Null as keyturn_create_secret leaves it: not known until the first rotation.
+      graceKeyId: null,
       lastUsedAt: null,
     });
     const credential = this.newCredential(apiSecret.id, 1, issued, now);
@@ -476,6 +479,7 @@ function applyRotation(
   apiSecret.rotatedAt = now;
   apiSecret.currentKeyId = next.keyId;
   apiSecret.secretHint = next.hint;
+  apiSecret.graceKeyId = graceEndsAt ? current.keyId : "";
   return { current, changed: [...live.map((c) => c.keyId), next.keyId] };
 }
 

@@ -8,7 +8,7 @@ import type { TableColumnOptions } from "typeorm/schema-builder/options/TableCol
  */
 type TextOptions = Omit<TableColumnOptions, "type"> & { type?: "varchar" | "text" };
 
-function identifier(runner: QueryRunner, options: Omit<TableColumnOptions, "type">): TableColumnOptions {
+export function identifier(runner: QueryRunner, options: Omit<TableColumnOptions, "type">): TableColumnOptions {
   const mysql = runner.dataSource.options.type !== "better-sqlite3";
   return { ...options, type: "varchar", ...(mysql ? { charset: "ascii", collation: "ascii_bin" } : {}) };
 }

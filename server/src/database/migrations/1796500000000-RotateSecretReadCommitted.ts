@@ -35,7 +35,7 @@ const PROCEDURE = "keyturn_rotate_secret";
 
 const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)";
 
-const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+export const CREATE_ROTATE_SECRET_V2 = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
   IN p_now DATETIME(3),
@@ -109,7 +109,7 @@ export class RotateSecretReadCommitted1796500000000 implements MigrationInterfac
   name = "RotateSecretReadCommitted1796500000000";
 
   async up(runner: QueryRunner): Promise<void> {
-    await createProcedure(runner, PROCEDURE, CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V2);
   }
 
   async down(runner: QueryRunner): Promise<void> {

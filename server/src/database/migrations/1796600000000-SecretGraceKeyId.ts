@@ -1,0 +1,139 @@
+import { TableColumn, type MigrationInterface, type QueryRunner } from "typeorm";
+import { identifier } from "./1795823133281-CreateSecretTables";
+import { CREATE_ROTATE_SECRET_V2 } from "./1796500000000-RotateSecretReadCommitted";
+import { createProcedure } from "./procedures";
+
+/**
+ * `api_secret.grace_key_id`, and keyturn_rotate_secret's third version, which keeps it and reads it.
+ *
+ * After a rotation the column holds the Key ID of the credential that rotation left working for a
+ * grace period, or '' when it left none: a rotation without a grace period ends every credential
+ * but the new one. So at the next rotation '' means the current credential is the only one that
+ * can be live, and the rotation locks and ends it by Key ID, one row through the unique index,
+ * instead of reading and updating the secret's range of idx_credential_live: 7–20 % less of
+ * MariaDB's CPU per rotation in A/B runs on the bench VM (bench/notes.md, 2026-12-04, third
+ * session).
+ *
+ * NULL means not known: a secret not rotated since this version came (keyturn_create_secret leaves
+ * the column out too). Its rotation, like one after a grace period, reads the range as before,
+ * which finds every live credential whatever the column says, and then sets the column. Nothing
+ * is backfilled: until this migration replaces the procedure, rotations of the second version
+ * can still leave a credential in a grace period without setting the column, and a '' written
+ * before them would then be wrong.
+ *
+ * Otherwise the procedure is the second version: its parameters, result sets, outcomes and the
+ * open transaction left for the caller's COMMIT are unchanged (the secret's row has one column
+ * more, which the previous release does not read), so an instance of the previous release keeps
+ * working against it.
+ */
+const PROCEDURE = "keyturn_rotate_secret";
+const TABLE = "api_secret";
+const COLUMN = "grace_key_id";
+
+const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)";
+
+const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+  IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
+  IN p_now DATETIME(3),
+  IN p_grace_ends_at DATETIME(3),
+  IN p_grace_ends_at_iso VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_grace_period_seconds INT,
+  IN p_credential_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_secret_hash VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_hint VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_audit_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_audit_action VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_actor VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
+  IN p_ip VARCHAR(45) CHARACTER SET ascii COLLATE ascii_bin,
+  IN p_user_agent VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
+)
+BEGIN
+  DECLARE v_project_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin;
+  DECLARE v_revoked_at DATETIME(3);
+  DECLARE v_current_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin;
+  DECLARE v_grace_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin;
+  DECLARE v_generation INT;
+  DECLARE EXIT HANDLER FOR SQLEXCEPTION
+  BEGIN
+    ROLLBACK;
+    RESIGNAL;
+  END;
+  -- A plain read, before any transaction or lock; a secret never changes project.
+  SELECT project_id INTO v_project_id FROM api_secret WHERE id = p_secret_id;
+  IF v_project_id IS NULL OR NOT JSON_CONTAINS(p_admin_projects, JSON_QUOTE(v_project_id)) THEN
+    SELECT 'not-admin' AS outcome, v_project_id AS project_id;
+  ELSE
+    SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
+    START TRANSACTION;
+    SELECT revoked_at, current_key_id, ${COLUMN} INTO v_revoked_at, v_current_key_id, v_grace_key_id
+      FROM api_secret WHERE id = p_secret_id FOR UPDATE;
+    IF v_revoked_at IS NOT NULL THEN
+      ROLLBACK;
+      SELECT 'revoked' AS outcome;
+    ELSE
+      IF v_grace_key_id = '' THEN
+        -- The last rotation left no credential in a grace period: the current one is the only live one.
+        SELECT * FROM credential WHERE key_id = v_current_key_id AND secret_id = p_secret_id AND ${LIVE} FOR UPDATE;
+      ELSE
+        -- Named, as the service's own locking read names it: the read (and its locks) reaches the
+        -- live credentials only, never the secret's history.
+        SELECT * FROM credential USE INDEX (idx_credential_live) WHERE secret_id = p_secret_id AND ${LIVE} FOR UPDATE;
+      END IF;
+      SELECT generation INTO v_generation FROM credential
+        WHERE key_id = v_current_key_id AND secret_id = p_secret_id AND ${LIVE};
+      IF v_generation IS NULL THEN
+        SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'Active API secret has no live current credential';
+      END IF;
+      -- The current credential works until the grace period ends; every other live one stops now.
+      -- Before the INSERT, so that the new credential is not among them.
+      IF v_grace_key_id = '' THEN
+        UPDATE credential
+          SET revoked_at = IF(p_grace_ends_at IS NOT NULL, NULL, p_now),
+              expires_at = IF(p_grace_ends_at IS NOT NULL, p_grace_ends_at, expires_at)
+          WHERE key_id = v_current_key_id AND secret_id = p_secret_id;
+      ELSE
+        UPDATE credential USE INDEX (idx_credential_live)
+          SET revoked_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, NULL, p_now),
+              expires_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, p_grace_ends_at, expires_at)
+          WHERE secret_id = p_secret_id AND ${LIVE};
+      END IF;
+      INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at,
+          revoked_at, last_used_at)
+        VALUES (p_credential_id, p_secret_id, v_generation + 1, p_key_id, p_secret_hash, p_hint, p_now, NULL, NULL, NULL);
+      UPDATE api_secret SET rotated_at = p_now, current_key_id = p_key_id, secret_hint = p_hint,
+          ${COLUMN} = IF(p_grace_ends_at IS NULL, '', v_current_key_id)
+        WHERE id = p_secret_id;
+      -- Key IDs are base62 and the time ISO 8601: no escaping needed, and this is byte for byte
+      -- what JSON.stringify makes of the service's details object.
+      INSERT INTO audit_event (id, project_id, secret_id, action, actor, ip, user_agent, occurred_at, details)
+        VALUES (p_audit_id, v_project_id, p_secret_id, p_audit_action, p_actor, p_ip, p_user_agent, p_now,
+          CONCAT('{"keyId":"', p_key_id, '","previousKeyId":"', v_current_key_id,
+            '","gracePeriodSeconds":', p_grace_period_seconds, ',"previousExpiresAt":',
+            IF(p_grace_ends_at_iso IS NULL, 'null', CONCAT('"', p_grace_ends_at_iso, '"')), '}'));
+      SELECT 'rotated' AS outcome, v_current_key_id AS previous_key_id, s.* FROM api_secret s WHERE s.id = p_secret_id;
+    END IF;
+  END IF;
+END`;
+
+export class SecretGraceKeyId1796600000000 implements MigrationInterface {
+  name = "SecretGraceKeyId1796600000000";
+
+  async up(runner: QueryRunner): Promise<void> {
+    // MySQL commits DDL at once: a start that stopped after adding the column reruns from here.
+    const table = await runner.getTable(TABLE);
+    if (!table?.findColumnByName(COLUMN)) {
+      await runner.addColumn(
+        TABLE,
+        new TableColumn(identifier(runner, { name: COLUMN, length: "64", isNullable: true })),
+      );
+    }
+    await createProcedure(runner, PROCEDURE, CREATE);
+  }
+
+  async down(runner: QueryRunner): Promise<void> {
+    await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V2);
+    await runner.dropColumn(TABLE, COLUMN);
+  }
+}
