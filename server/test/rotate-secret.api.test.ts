@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
+import { Credential } from "../src/api-secrets/credential.entity";
 import { AuditEvent } from "../src/audit/audit-event.entity";
+import { newRowId } from "../src/database/row-id";
 import { describeEachDatabase } from "./support/databases";
 import {
   LIST_SECRETS,
@@ -82,46 +84,74 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
   });
 
-  // MySQL's procedure ends the current credential by its Key ID when the last rotation left none in
-  // a grace period (api_secret.grace_key_id = ''), and reads the secret's live range otherwise.
+  // MySQL's procedure ends the current credential by its Key ID while api_secret.sole_key_id names
+  // it (the last rotation had no grace period), and reads the secret's live range otherwise.
   it("ends the right credentials whichever way the rotation before it went", async () => {
-    const owner = await hostToken({ "grace-keys": "admin" });
-    const graceKeyId = async (id: string) =>
-      (await server.db.dataSource.manager.findOneByOrFail(ApiSecret, { id })).graceKeyId;
-    const first = await createSecret(server, owner, "grace-keys");
-    expect(await graceKeyId(first.id)).toBeNull();
+    const owner = await hostToken({ "sole-keys": "admin" });
+    const soleKeyId = async (id: string) =>
+      (await server.db.dataSource.manager.findOneByOrFail(ApiSecret, { id })).soleKeyId;
+    const first = await createSecret(server, owner, "sole-keys");
+    expect(await soleKeyId(first.id)).toBeNull();
     const second = await rotateSecret(server, owner, first.id, 0);
-    expect(await graceKeyId(first.id)).toBe("");
+    expect(await soleKeyId(first.id)).toBe(second.keyId);
     const third = await rotateSecret(server, owner, first.id, 0);
+    expect(await soleKeyId(first.id)).toBe(third.keyId);
     expect(await verifyStatus(server, second.keyId, second.secret)).toBe(401);
     expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
 
     const fourth = await rotateSecret(server, owner, first.id, HOUR);
-    expect(await graceKeyId(first.id)).toBe(third.keyId);
+    expect(await soleKeyId(first.id)).toBeNull();
     expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
     expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
+    server.advanceClock((HOUR + 1) * 1000);
+    try {
+      expect(await verifyStatus(server, third.keyId, third.secret)).toBe(401);
+      expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
+    } finally {
+      server.advanceClock(-(HOUR + 1) * 1000);
+    }
 
     const fifth = await rotateSecret(server, owner, first.id, 0);
-    expect(await graceKeyId(first.id)).toBe("");
+    expect(await soleKeyId(first.id)).toBe(fifth.keyId);
     for (const old of [first, second, third, fourth]) {
       expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
     }
     expect(await verifyStatus(server, fifth.keyId, fifth.secret)).toBe(200);
-    const list = await server.graphql(LIST_SECRETS, { projectId: "grace-keys" }, owner);
+    const list = await server.graphql(LIST_SECRETS, { projectId: "sole-keys" }, owner);
     const listed = list.data?.apiSecrets.find((s: { id: string }) => s.id === first.id);
     expect(listed.credentials).toEqual([expect.objectContaining({ keyId: fifth.keyId, status: "ACTIVE" })]);
   });
 
-  it("ends a credential in its grace period when the secret's row does not say it has one", async () => {
-    // As a secret last rotated before grace_key_id existed: unknown, so the whole live range is read.
-    const owner = await hostToken({ "grace-keys": "admin" });
-    const first = await createSecret(server, owner, "grace-keys");
-    const second = await rotateSecret(server, owner, first.id, HOUR);
-    await server.db.dataSource.manager.update(ApiSecret, { id: first.id }, { graceKeyId: null });
+  it("reads the live range once a rotation that does not keep sole_key_id has changed the secret", async () => {
+    // As an instance of an older release would rotate, in plain statements: it moves the secret to
+    // a new current credential and leaves the old one in a grace period, but not sole_key_id.
+    const owner = await hostToken({ "sole-keys": "admin" });
+    const first = await createSecret(server, owner, "sole-keys");
+    const second = await rotateSecret(server, owner, first.id, 0);
+    const manager = server.db.dataSource.manager;
+    const legacyKeyId = `ktid_legacy${second.keyId.slice(11)}`;
+    const now = new Date();
+    await manager.update(Credential, { keyId: second.keyId }, { expiresAt: new Date(now.getTime() + HOUR * 1000) });
+    await manager.insert(Credential, {
+      id: newRowId(),
+      secretId: first.id,
+      generation: 3,
+      keyId: legacyKeyId,
+      secretHash: "ab".repeat(32),
+      hint: "ktsk_…abcd",
+      createdAt: now,
+      expiresAt: null,
+      revokedAt: null,
+      lastUsedAt: null,
+    });
+    await manager.update(ApiSecret, { id: first.id }, { currentKeyId: legacyKeyId });
+    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(200);
 
     const third = await rotateSecret(server, owner, first.id, 0);
-    for (const old of [first, second]) expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
+    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(401);
     expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
+    const legacy = await manager.findOneByOrFail(Credential, { keyId: legacyKeyId });
+    expect(legacy.revokedAt).not.toBeNull();
   });
 
   it("accepts the limits of the grace period, 0 and 7 days", async () => {

@@ -54,12 +54,12 @@ export class ApiSecret {
   currentKeyId!: string;
 
   /**
-   * Not in the API. After a rotation, the Key ID of the credential it left working for a grace
-   * period, or '' when it left none; null until the secret's first rotation since the column came
-   * (migration 1796600000000, which says why keyturn_rotate_secret reads it).
+   * Not in the API. The Key ID a rotation without a grace period made current, null after one with
+   * a grace period or none: while it equals currentKeyId, the current credential is the only one
+   * that can be live (migration 1796600000000 says why keyturn_rotate_secret reads it).
    */
-  @Column({ name: "grace_key_id", type: "varchar", length: 64, nullable: true })
-  graceKeyId!: string | null;
+  @Column({ name: "sole_key_id", type: "varchar", length: 64, nullable: true })
+  soleKeyId!: string | null;
 
   @Field(() => String, { description: "A masked reminder of the current secret, e.g. ktsk_…x9Qa. Never the secret." })
   @Column({ name: "secret_hint", type: "varchar", length: 64 })

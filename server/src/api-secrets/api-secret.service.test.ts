@@ -79,7 +79,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
             revokedBy: null,
             currentKeyId: `ktk_other_${i}_${generations}`,
             secretHint: "ktsk_…abcd",
-            graceKeyId: null,
+            soleKeyId: null,
             lastUsedAt: null,
           }),
         );

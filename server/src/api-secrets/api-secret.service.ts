@@ -208,7 +208,7 @@ export class ApiSecretService {
       rotatedAt: now,
       currentKeyId: next.keyId,
       secretHint: next.hint,
-      graceKeyId: apiSecret.graceKeyId,
+      soleKeyId: apiSecret.soleKeyId,
     });
     audit.projectId = apiSecret.projectId;
     audit.details = JSON.stringify({
@@ -272,8 +272,8 @@ export class ApiSecretService {
       revokedBy: null,
       currentKeyId: issued.keyId,
       secretHint: issued.hint,
-      // Null as keyturn_create_secret leaves it: not known until the first rotation.
-      graceKeyId: null,
+      // Null, as keyturn_create_secret leaves it: the first rotation reads the live range.
+      soleKeyId: null,
       lastUsedAt: null,
     });
     const credential = this.newCredential(apiSecret.id, 1, issued, now);
@@ -479,7 +479,7 @@ function applyRotation(
   apiSecret.rotatedAt = now;
   apiSecret.currentKeyId = next.keyId;
   apiSecret.secretHint = next.hint;
-  apiSecret.graceKeyId = graceEndsAt ? current.keyId : "";
+  apiSecret.soleKeyId = graceEndsAt ? null : next.keyId;
   return { current, changed: [...live.map((c) => c.keyId), next.keyId] };
 }
 

@@ -36,7 +36,7 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
       revokedBy: null,
       currentKeyId: "ktk_abc",
       secretHint: "ktsk_…x9Qa",
-      graceKeyId: null,
+      soleKeyId: null,
       lastUsedAt: null,
     });
 

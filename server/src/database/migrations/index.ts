@@ -3,7 +3,7 @@ import { IndexLiveCredentials1796220900000 } from "./1796220900000-IndexLiveCred
 import { CreateSecretProcedure1796400000000 } from "./1796400000000-CreateSecretProcedure";
 import { RotateSecretProcedure1796400000001 } from "./1796400000001-RotateSecretProcedure";
 import { RotateSecretReadCommitted1796500000000 } from "./1796500000000-RotateSecretReadCommitted";
-import { SecretGraceKeyId1796600000000 } from "./1796600000000-SecretGraceKeyId";
+import { SecretSoleKeyId1796600000000 } from "./1796600000000-SecretSoleKeyId";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -12,5 +12,5 @@ export const migrations = [
   CreateSecretProcedure1796400000000,
   RotateSecretProcedure1796400000001,
   RotateSecretReadCommitted1796500000000,
-  SecretGraceKeyId1796600000000,
+  SecretSoleKeyId1796600000000,
 ];

@@ -4,22 +4,23 @@ import { CREATE_ROTATE_SECRET_V2 } from "./1796500000000-RotateSecretReadCommitt
 import { createProcedure } from "./procedures";
 
 /**
- * `api_secret.grace_key_id`, and keyturn_rotate_secret's third version, which keeps it and reads it.
+ * `api_secret.sole_key_id`, and keyturn_rotate_secret's third version, which keeps it and reads it.
  *
- * After a rotation the column holds the Key ID of the credential that rotation left working for a
- * grace period, or '' when it left none: a rotation without a grace period ends every credential
- * but the new one. So at the next rotation '' means the current credential is the only one that
- * can be live, and the rotation locks and ends it by Key ID, one row through the unique index,
- * instead of reading and updating the secret's range of idx_credential_live: 7–20 % less of
- * MariaDB's CPU per rotation in A/B runs on the bench VM (bench/notes.md, 2026-12-04, third
- * session).
+ * A rotation without a grace period ends every credential but the new one, and sets the column to
+ * the new Key ID; one with a grace period sets it to NULL. So while the column equals the secret's
+ * current_key_id, the current credential is the only one that can be live: no rotation has made a
+ * credential since (each one changes current_key_id), and an ended credential never works again.
+ * A rotation of such a secret then locks and ends the current credential by its Key ID, one row
+ * through the unique index, instead of reading and updating the secret's range of
+ * idx_credential_live: 7–20 % less of MariaDB's CPU per rotation in A/B runs on the bench VM
+ * (bench/notes.md, 2026-12-04, third session). Any other value, NULL included, sends the rotation
+ * through the range as before, which finds every live credential whatever the column says.
  *
- * NULL means not known: a secret not rotated since this version came (keyturn_create_secret leaves
- * the column out too). Its rotation, like one after a grace period, reads the range as before,
- * which finds every live credential whatever the column says, and then sets the column. Nothing
- * is backfilled: until this migration replaces the procedure, rotations of the second version
- * can still leave a credential in a grace period without setting the column, and a '' written
- * before them would then be wrong.
+ * The column is trusted only while it names the current Key ID, so nothing that does not keep it
+ * can make it lie: a rotation by an older release (any version of the procedure before this one,
+ * or the plain statements of a release before the procedures) changes current_key_id and leaves
+ * the column behind, and the next rotation reads the range. That is also why nothing is
+ * backfilled, and why a column left from a `down` that stopped halfway is harmless.
  *
  * Otherwise the procedure is the second version: its parameters, result sets, outcomes and the
  * open transaction left for the caller's COMMIT are unchanged (the secret's row has one column
@@ -28,7 +29,7 @@ import { createProcedure } from "./procedures";
  */
 const PROCEDURE = "keyturn_rotate_secret";
 const TABLE = "api_secret";
-const COLUMN = "grace_key_id";
+const COLUMN = "sole_key_id";
 
 const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)";
 
@@ -53,7 +54,7 @@ BEGIN
   DECLARE v_project_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin;
   DECLARE v_revoked_at DATETIME(3);
   DECLARE v_current_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin;
-  DECLARE v_grace_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin;
+  DECLARE v_sole_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin;
   DECLARE v_generation INT;
   DECLARE EXIT HANDLER FOR SQLEXCEPTION
   BEGIN
@@ -67,14 +68,14 @@ BEGIN
   ELSE
     SET TRANSACTION ISOLATION LEVEL READ COMMITTED;
     START TRANSACTION;
-    SELECT revoked_at, current_key_id, ${COLUMN} INTO v_revoked_at, v_current_key_id, v_grace_key_id
+    SELECT revoked_at, current_key_id, ${COLUMN} INTO v_revoked_at, v_current_key_id, v_sole_key_id
       FROM api_secret WHERE id = p_secret_id FOR UPDATE;
     IF v_revoked_at IS NOT NULL THEN
       ROLLBACK;
       SELECT 'revoked' AS outcome;
     ELSE
-      IF v_grace_key_id = '' THEN
-        -- The last rotation left no credential in a grace period: the current one is the only live one.
+      IF v_sole_key_id = v_current_key_id THEN
+        -- The current credential is the only one that can be live (see above).
         SELECT * FROM credential WHERE key_id = v_current_key_id AND secret_id = p_secret_id AND ${LIVE} FOR UPDATE;
       ELSE
         -- Named, as the service's own locking read names it: the read (and its locks) reaches the
@@ -88,7 +89,7 @@ BEGIN
       END IF;
       -- The current credential works until the grace period ends; every other live one stops now.
       -- Before the INSERT, so that the new credential is not among them.
-      IF v_grace_key_id = '' THEN
+      IF v_sole_key_id = v_current_key_id THEN
         UPDATE credential
           SET revoked_at = IF(p_grace_ends_at IS NOT NULL, NULL, p_now),
               expires_at = IF(p_grace_ends_at IS NOT NULL, p_grace_ends_at, expires_at)
@@ -103,7 +104,7 @@ BEGIN
           revoked_at, last_used_at)
         VALUES (p_credential_id, p_secret_id, v_generation + 1, p_key_id, p_secret_hash, p_hint, p_now, NULL, NULL, NULL);
       UPDATE api_secret SET rotated_at = p_now, current_key_id = p_key_id, secret_hint = p_hint,
-          ${COLUMN} = IF(p_grace_ends_at IS NULL, '', v_current_key_id)
+          ${COLUMN} = IF(p_grace_ends_at IS NULL, p_key_id, NULL)
         WHERE id = p_secret_id;
       -- Key IDs are base62 and the time ISO 8601: no escaping needed, and this is byte for byte
       -- what JSON.stringify makes of the service's details object.
@@ -117,8 +118,8 @@ BEGIN
   END IF;
 END`;
 
-export class SecretGraceKeyId1796600000000 implements MigrationInterface {
-  name = "SecretGraceKeyId1796600000000";
+export class SecretSoleKeyId1796600000000 implements MigrationInterface {
+  name = "SecretSoleKeyId1796600000000";
 
   async up(runner: QueryRunner): Promise<void> {
     // MySQL commits DDL at once: a start that stopped after adding the column reruns from here.
@@ -134,6 +135,8 @@ export class SecretGraceKeyId1796600000000 implements MigrationInterface {
 
   async down(runner: QueryRunner): Promise<void> {
     await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V2);
-    await runner.dropColumn(TABLE, COLUMN);
+    // Re-runnable, as up is: a down that stopped before this point left the column in place.
+    const table = await runner.getTable(TABLE);
+    if (table?.findColumnByName(COLUMN)) await runner.dropColumn(TABLE, COLUMN);
   }
 }
