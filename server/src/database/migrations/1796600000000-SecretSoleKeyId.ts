@@ -10,17 +10,25 @@ import { createProcedure } from "./procedures";
  * the new Key ID; one with a grace period sets it to NULL. So while the column equals the secret's
  * current_key_id, the current credential is the only one that can be live: no rotation has made a
  * credential since (each one changes current_key_id), and an ended credential never works again.
- * A rotation of such a secret then locks and ends the current credential by its Key ID, one row
- * through the unique index, instead of reading and updating the secret's range of
- * idx_credential_live: 7–20 % less of MariaDB's CPU per rotation in A/B runs on the bench VM
+ * A rotation of such a secret then locks the current credential by its Key ID, one row through
+ * the unique index, and ends it (or starts its grace period), instead of reading and updating the
+ * secret's range of idx_credential_live: 7–20 % less of MariaDB's CPU per rotation in A/B runs on
+ * the bench VM, measured with a first form of this column that ran the same statements
  * (bench/notes.md, 2026-12-04, third session). Any other value, NULL included, sends the rotation
  * through the range as before, which finds every live credential whatever the column says.
  *
  * The column is trusted only while it names the current Key ID, so nothing that does not keep it
  * can make it lie: a rotation by an older release (any version of the procedure before this one,
  * or the plain statements of a release before the procedures) changes current_key_id and leaves
- * the column behind, and the next rotation reads the range. That is also why nothing is
- * backfilled, and why a column left from a `down` that stopped halfway is harmless.
+ * the column behind, and the next rotation reads the range; so does a column left from a `down`
+ * that stopped halfway. Nothing is backfilled: NULL only ever sends a rotation through the range.
+ *
+ * One difference from the range, bounded by the clocks of Keyturn's instances: a credential whose
+ * grace period has ended by the clock of the instance that rotates without a grace period is not
+ * live to it, so it is left unrevoked and the column is set. Were another instance's clock behind,
+ * the range would have revoked that credential at its next rotation; the fast path leaves it, and
+ * it works on an instance whose clock is behind until its grace period ends by that clock, at most
+ * the clocks' skew after it ended.
  *
  * Otherwise the procedure is the second version: its parameters, result sets, outcomes and the
  * open transaction left for the caller's COMMIT are unchanged (the secret's row has one column
