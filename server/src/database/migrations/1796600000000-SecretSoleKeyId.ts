@@ -41,6 +41,11 @@ const COLUMN = "sole_key_id";
 
 const LIVE = "revoked_at IS NULL AND (expires_at IS NULL OR expires_at > p_now)";
 
+/** Both paths' change to the live credentials they locked: the current one into its grace period. */
+const END_LIVE = `SET
+          revoked_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, NULL, p_now),
+          expires_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, p_grace_ends_at, expires_at)`;
+
 const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
@@ -98,15 +103,9 @@ BEGIN
       -- The current credential works until the grace period ends; every other live one stops now.
       -- Before the INSERT, so that the new credential is not among them.
       IF v_sole_key_id = v_current_key_id THEN
-        UPDATE credential
-          SET revoked_at = IF(p_grace_ends_at IS NOT NULL, NULL, p_now),
-              expires_at = IF(p_grace_ends_at IS NOT NULL, p_grace_ends_at, expires_at)
-          WHERE key_id = v_current_key_id AND secret_id = p_secret_id;
+        UPDATE credential ${END_LIVE} WHERE key_id = v_current_key_id AND secret_id = p_secret_id;
       ELSE
-        UPDATE credential USE INDEX (idx_credential_live)
-          SET revoked_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, NULL, p_now),
-              expires_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, p_grace_ends_at, expires_at)
-          WHERE secret_id = p_secret_id AND ${LIVE};
+        UPDATE credential USE INDEX (idx_credential_live) ${END_LIVE} WHERE secret_id = p_secret_id AND ${LIVE};
       END IF;
       INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at,
           revoked_at, last_used_at)
