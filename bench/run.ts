@@ -31,7 +31,14 @@ import {
   startRawCreate,
   type BenchProcess,
 } from "./lib/processes";
-import { writeReport, type BenchResults, type Measurement, type MutationCost, type ScenarioResult } from "./lib/report";
+import {
+  GRACE_ROTATION,
+  writeReport,
+  type BenchResults,
+  type Measurement,
+  type MutationCost,
+  type ScenarioResult,
+} from "./lib/report";
 import { steady } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
@@ -54,6 +61,8 @@ const MUTATION_FIRST_WARM_UP_SECONDS = 10;
 const BASELINE_SECONDS = 3;
 /** The mutation server's DB_POOL_SIZE (its default), and so the commit baseline's connections. */
 const MUTATION_POOL_SIZE = 10;
+/** The grace period of the rotations that have one: the widget's shortest but "immediately". */
+const ROTATION_GRACE_SECONDS = 3_600;
 const FILLER = Number(process.env.BENCH_CREDENTIALS ?? 1_000_000);
 const SAMPLE_SMALL = 1_000;
 const SAMPLE_LARGE = 5_000;
@@ -302,6 +311,7 @@ async function main(): Promise<void> {
         mutationFirstWarmUpSeconds: MUTATION_FIRST_WARM_UP_SECONDS,
         baselineSeconds: BASELINE_SECONDS,
         poolSize: MUTATION_POOL_SIZE,
+        rotationGraceSeconds: ROTATION_GRACE_SECONDS,
       },
       scenarios: [...scenarios.values()],
       queries,
@@ -348,14 +358,20 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
     projects.map((projectId, i) => graphqlRequest(CREATE_SECRET, { input: { projectId } }, tokens[i] ?? "")),
     { countErrorsIn: '"errors"' },
   );
-  // One secret per project to rotate, each by its own admin.
-  const secrets = await Promise.all(
-    projects.map(async (projectId, i) => (await createSecrets(server.url, [projectId], 1, 1))[0]?.secretId ?? `${i}`),
-  );
-  const rotations = roundRobinScript(
-    secrets.map((id, i) => graphqlRequest(ROTATE_SECRET, { input: { id, gracePeriodSeconds: 0 } }, tokens[i] ?? "")),
-    { countErrorsIn: '"errors"' },
-  );
+  // Each admin rotates two secrets of its project: one always without a grace period (the widget's
+  // default) and one always with one, whose rotations from the second on end the credential still in
+  // its grace period and start the current one's: two live credentials change instead of one.
+  const rotationScript = async (gracePeriodSeconds: number) => {
+    const secrets = await Promise.all(
+      projects.map(async (projectId, i) => (await createSecrets(server.url, [projectId], 1, 1))[0]?.secretId ?? `${i}`),
+    );
+    return roundRobinScript(
+      secrets.map((id, i) => graphqlRequest(ROTATE_SECRET, { input: { id, gracePeriodSeconds } }, tokens[i] ?? "")),
+      { countErrorsIn: '"errors"' },
+    );
+  };
+  const rotations = await rotationScript(0);
+  const graceRotations = await rotationScript(ROTATION_GRACE_SECONDS);
   // The same creates with nothing of Keyturn around them (raw-create-server.ts), projects of their own.
   const rawCreates = roundRobinScript(
     projects.map((projectId) => ({
@@ -389,6 +405,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       ["rawCreate", rawCreates, rawServer],
       ["createSecret", creates, server],
       ["rotateSecret", rotations, server],
+      [GRACE_ROTATION, graceRotations, server],
     ] as const) {
       const warmUp = round === 1 ? MUTATION_FIRST_WARM_UP_SECONDS : 1;
       await wrk({ url: target.url, connections: 10, seconds: warmUp, script });
