@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -10,6 +10,8 @@ export interface PreparedRequest {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "keyturn-bench-lua-"));
+// The scripts hold every request of a run (tokens and credentials too): gone with the process.
+process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
 let written = 0;
 
 /** Lua long-bracket literal: no escaping needed for tokens, JSON or base64. */
