@@ -28,7 +28,7 @@ import {
   SERVER_CORE,
   startBare,
   startKeyturn,
-  startRawCreate,
+  startRawMutations,
   type BenchProcess,
 } from "./lib/processes";
 import {
@@ -42,7 +42,7 @@ import {
 import { steady } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
 import { wrk, type LoadResult } from "./lib/wrk";
-import { RAW_CREDENTIAL_FORMAT } from "./raw-create-server";
+import { RAW_CREDENTIAL_FORMAT, type RawIssued } from "./raw-mutation-server";
 import { measureWidgetRender } from "./widget-render";
 
 const run = promisify(execFile);
@@ -277,8 +277,8 @@ async function main(): Promise<void> {
       }),
     );
     // Started once Keyturn has migrated the database: it writes Keyturn's tables.
-    const rawCreateServer = keep(await startRawCreate(databaseUrl("keyturn_bench_mutations"), MUTATION_POOL_SIZE));
-    const mutations = await benchMutations(mutationServer, rawCreateServer);
+    const rawServer = keep(await startRawMutations(databaseUrl("keyturn_bench_mutations"), MUTATION_POOL_SIZE));
+    const mutations = await benchMutations(mutationServer, rawServer);
 
     // ---- CPU profile of the cached path under load.
     log("profiling the cached Basic-auth path under load");
@@ -372,14 +372,28 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   };
   const rotations = await rotationScript(0);
   const graceRotations = await rotationScript(ROTATION_GRACE_SECONDS);
-  // The same creates with nothing of Keyturn around them (raw-create-server.ts), projects of their own.
+  // The same creates and rotations (without a grace period) with nothing of Keyturn around them
+  // (raw-mutation-server.ts), in projects of their own: each raw project's first secret is rotated.
+  const rawRequest = (path: string, body: unknown): PreparedRequest => ({
+    method: "POST",
+    path,
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const rawProjects = projects.map((projectId) => `raw-${projectId}`);
   const rawCreates = roundRobinScript(
-    projects.map((projectId) => ({
-      method: "POST",
-      path: "/",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ projectId: `raw-${projectId}` }),
-    })),
+    rawProjects.map((projectId) => rawRequest("/", { projectId })),
+    { countErrorsIn: '"error"' },
+  );
+  const rawSecrets = await Promise.all(
+    rawProjects.map(async (projectId) => {
+      const res = await fetch(rawServer.url, { method: "POST", body: JSON.stringify({ projectId }) });
+      if (!res.ok) throw new Error(`raw create in ${projectId}: ${res.status} ${await res.text()}`);
+      return { projectId, secretId: ((await res.json()) as RawIssued).secretId };
+    }),
+  );
+  const rawRotations = roundRobinScript(
+    rawSecrets.map((secret) => rawRequest("/rotate", secret)),
     { countErrorsIn: '"error"' },
   );
   // In rounds, like the verification figures: a single 5 s run's p99 is one draw of this VM's
@@ -404,6 +418,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
     for (const [name, script, target] of [
       ["rawCreate", rawCreates, rawServer],
       ["createSecret", creates, server],
+      ["rawRotate", rawRotations, rawServer],
       ["rotateSecret", rotations, server],
       [GRACE_ROTATION, graceRotations, server],
     ] as const) {
@@ -433,7 +448,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       }
     }
   }
-  // COUNT(*) comes back from mysql2 as a string (BIGINT). Keyturn's credentials only, not the raw create's.
+  // COUNT(*) comes back from mysql2 as a string (BIGINT). Keyturn's credentials only, not the raw server's.
   const keys = await queryOne<{ total: number | string; distinctKeys: number | string }>(
     `SELECT COUNT(*) AS total, COUNT(DISTINCT key_id) AS distinctKeys FROM credential WHERE key_id NOT LIKE '${RAW_CREDENTIAL_FORMAT.prefixes.keyId}\\_%'`,
     "keyturn_bench_mutations",

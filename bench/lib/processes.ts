@@ -88,11 +88,11 @@ export async function startBare(): Promise<BenchProcess> {
   return server;
 }
 
-/** bench/raw-create-server.ts on `databaseUrl` (a database Keyturn has migrated), pinned as Keyturn is. */
-export async function startRawCreate(databaseUrl: string, poolSize: number): Promise<BenchProcess> {
+/** bench/raw-mutation-server.ts on `databaseUrl` (a database Keyturn has migrated), pinned as Keyturn is. */
+export async function startRawMutations(databaseUrl: string, poolSize: number): Promise<BenchProcess> {
   const server = pinned(
-    "raw node:http + mysql2 create",
-    [join(ROOT, "bench/dist/raw-create-server.js")],
+    "raw node:http + mysql2 mutations",
+    [join(ROOT, "bench/dist/raw-mutation-server.js")],
     { DATABASE_URL: databaseUrl, DB_POOL_SIZE: String(poolSize) },
     await freePort(),
   );

@@ -17,19 +17,36 @@ describe("the mutation rows of the report", () => {
     expect(alone[0]?.raw.match(/\/s p99/g)).toHaveLength(results.mutations.commitBaseline.length);
   });
 
+  it("measures creates and rotations without a grace period against the raw server's, not those with one", () => {
+    const ofRaw = (row: { raw: string }) => /× the (raw \w+)'s rate/.exec(row.raw)?.[1];
+    expect(mutationRows.map((row) => [row.figure.split(" through")[0], ofRaw(row)])).toEqual([
+      ["createSecret", "raw create"],
+      ["createSecret", "raw create"],
+      ["rotateSecret", "raw rotation"],
+      ["rotateSecret", "raw rotation"],
+      ["rotateSecret with a 1 h grace period", undefined],
+      ["rotateSecret with a 1 h grace period", undefined],
+    ]);
+  });
+
   it("does not repeat MariaDB alone in each mutation row", () => {
     expect(mutationRows).toHaveLength(6);
     for (const row of mutationRows) expect(row.raw).not.toContain("MariaDB alone");
   });
 
-  it("shows each round's full collections in Keyturn's mutation rows, not in the raw create's", () => {
+  it("shows each round's full collections in Keyturn's mutation rows, not in the raw server's", () => {
     for (const row of mutationRows) {
       expect(row.raw.match(/full collections by round: ([^;]+)/)?.[1]?.split(", ")).toHaveLength(
         results.mutations.results["createSecret c10"]?.length ?? NaN,
       );
     }
-    const raw = figures.filter((f) => f.figure.startsWith("Reference: createSecret's statements"));
-    expect(raw).toHaveLength(2);
+    const raw = figures.filter((f) => / on raw node:http \+ mysql2, \d+ clients$/.test(f.figure));
+    expect(raw.map((f) => f.figure)).toEqual([
+      "Reference: createSecret's statements on raw node:http + mysql2, 50 clients",
+      "Reference: createSecret's statements on raw node:http + mysql2, 10 clients",
+      "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 50 clients",
+      "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 10 clients",
+    ]);
     for (const row of raw) expect(row.raw).not.toContain("full collections");
   });
 });

@@ -1,13 +1,17 @@
-// The floor under createSecret: the statements Keyturn's create sends, on Keyturn's own tables and
-// with rows of the same shape (Keyturn's credential format, hex HMAC), from a node:http server with
-// a mysql2 pool and nothing else — no GraphQL, no ORM, no host token, no logging, no rate limit.
-// The research the mutation goals come from measured this shape ("raw (f)") and asked for it to be
-// reported beside the GraphQL figures; `npm run bench` runs it in the same rounds as the
-// mutations, on the server core, so the table shows what this machine allows a create at that
-// moment and how much of a create's cost is Keyturn's stack.
+// The floors under createSecret and rotateSecret, from a node:http server with a mysql2 pool and
+// nothing else — no GraphQL, no ORM, no host token, no logging, no rate limit — on Keyturn's own
+// tables, with rows of the same shape (Keyturn's credential format, hex HMAC):
+// - a create sends the statements Keyturn's create sent before its stored procedure. The research
+//   the mutation goals come from measured this shape ("raw (f)") and asked for it to be reported
+//   beside the GraphQL figures;
+// - a rotation calls Keyturn's own procedure, keyturn_rotate_secret, and commits, as Keyturn does
+//   on MySQL: what is left of a rotation without Keyturn's stack.
+// `npm run bench` runs both in the same rounds as the mutations, on the server core, so the table
+// shows what this machine allows a change at that moment and how much of its cost is the stack.
 //
-//   PORT=… DATABASE_URL=mariadb://…/<migrated database> DB_POOL_SIZE=10 node bench/dist/raw-create-server.js
-//   POST / {"projectId": "…"} → 200 {"secretId", "keyId", "secret"}, or 500 with the error; GET → 200.
+//   PORT=… DATABASE_URL=mariadb://…/<migrated database> DB_POOL_SIZE=10 node bench/dist/raw-mutation-server.js
+//   POST / {"projectId"} and POST /rotate {"secretId", "projectId"} → 200 {"secretId", "keyId",
+//   "secret"}, or 500 with the error; GET → 200.
 import { createHmac, randomBytes } from "node:crypto";
 import { createServer } from "node:http";
 import { CredentialFormat } from "@keyturn/shared";
@@ -25,7 +29,7 @@ export const RAW_MAX_ACTIVE_PER_PROJECT = 1000;
  */
 export const RAW_CREDENTIAL_FORMAT = new CredentialFormat({ keyId: "rawid", secret: "rawsk" });
 
-export interface RawCreated {
+export interface RawIssued {
   secretId: string;
   keyId: string;
   secret: string;
@@ -40,19 +44,21 @@ function run<T>(connection: PoolConnection, sql: string, params: unknown[] = [])
   });
 }
 
+function acquire(pool: Pool): Promise<PoolConnection> {
+  return new Promise((resolve, reject) => {
+    pool.getConnection((error, connection) => (error ? reject(error) : resolve(connection)));
+  });
+}
+
 /**
  * One create per call: the project's row once per project (outside the transaction, as Keyturn
  * does), then START TRANSACTION, the slot UPDATE, the three INSERTs and COMMIT on one pooled
  * connection. Rejects, having written nothing, when the project is full or a statement fails.
  */
-export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor: string) => Promise<RawCreated> {
+export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor: string) => Promise<RawIssued> {
   const knownProjects = new Set<string>();
-  const connection = () =>
-    new Promise<PoolConnection>((resolve, reject) => {
-      pool.getConnection((error, acquired) => (error ? reject(error) : resolve(acquired)));
-    });
   return async (projectId, actor) => {
-    const db = await connection();
+    const db = await acquire(pool);
     try {
       if (!knownProjects.has(projectId)) {
         await run(db, "INSERT IGNORE INTO project (id, active_secret_count, created_secret_count) VALUES (?, 0, 0)", [
@@ -71,7 +77,7 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
         );
         if (slot.affectedRows !== 1) throw new Error(`project ${projectId} has no free slot`);
         const now = new Date();
-        const created: RawCreated = { secretId: newRowId(), ...RAW_CREDENTIAL_FORMAT.generate() };
+        const created: RawIssued = { secretId: newRowId(), ...RAW_CREDENTIAL_FORMAT.generate() };
         const hint = RAW_CREDENTIAL_FORMAT.hint(created.secret);
         await run(
           db,
@@ -111,13 +117,65 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
   };
 }
 
+/**
+ * One rotation per call, without a grace period: keyturn_rotate_secret with the parameters
+ * Keyturn's service passes, its outcome read, then COMMIT on the same pooled connection. Rejects,
+ * having written nothing, when the procedure refuses (another project's secret, a revoked one).
+ */
+export function rawRotate(
+  pool: Pool,
+  pepper: Buffer,
+): (secretId: string, projectId: string, actor: string) => Promise<RawIssued> {
+  return async (secretId, projectId, actor) => {
+    const db = await acquire(pool);
+    try {
+      const now = new Date();
+      const { keyId, secret } = RAW_CREDENTIAL_FORMAT.generate();
+      const results = await run<unknown[]>(
+        db,
+        "CALL keyturn_rotate_secret(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+          secretId,
+          JSON.stringify([projectId]),
+          now,
+          null,
+          null,
+          0,
+          newRowId(),
+          keyId,
+          createHmac("sha256", pepper).update(secret).digest("hex"),
+          RAW_CREDENTIAL_FORMAT.hint(secret),
+          newRowId(),
+          "secret.rotated",
+          actor,
+          "127.0.0.1",
+          null,
+        ],
+      );
+      // The result sets, then the CALL's status; the last set holds the outcome.
+      const sets = results.filter((set): set is Array<{ outcome?: unknown }> => Array.isArray(set));
+      const outcome = sets.at(-1)?.[0]?.outcome;
+      if (outcome !== "rotated") throw new Error(`keyturn_rotate_secret answered ${String(outcome)} for ${secretId}`);
+      await run(db, "COMMIT");
+      return { secretId, keyId, secret };
+    } catch (error) {
+      await run(db, "ROLLBACK").catch(() => undefined);
+      throw error;
+    } finally {
+      db.release();
+    }
+  };
+}
+
 function serve(): void {
   const pool = createPool({
     ...connectionOptions(process.env.DATABASE_URL ?? ""),
     connectionLimit: Number(process.env.DB_POOL_SIZE ?? 10),
     timezone: "Z",
   });
-  const create = rawCreate(pool, randomBytes(32));
+  const pepper = randomBytes(32);
+  const create = rawCreate(pool, pepper);
+  const rotate = rawRotate(pool, pepper);
   createServer((req, res) => {
     if (req.method === "GET") {
       // Readiness, for lib/processes.ts.
@@ -135,9 +193,14 @@ function serve(): void {
       };
       Promise.resolve()
         .then(() => {
-          const { projectId } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as { projectId?: unknown };
+          const { projectId, secretId } = JSON.parse(Buffer.concat(chunks).toString("utf8")) as {
+            projectId?: unknown;
+            secretId?: unknown;
+          };
           if (typeof projectId !== "string") throw new Error("projectId must be a string");
-          return create(projectId, "raw@example.com");
+          if (req.url !== "/rotate") return create(projectId, "raw@example.com");
+          if (typeof secretId !== "string") throw new Error("secretId must be a string");
+          return rotate(secretId, projectId, "raw@example.com");
         })
         .then(
           (created) => answer(200, created),

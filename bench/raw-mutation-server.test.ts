@@ -5,12 +5,12 @@ import type { RowDataPacket } from "mysql2/promise";
 import { parseDatabaseUrl } from "../server/src/config";
 import { Database } from "../server/src/database/database";
 import { connectionOptions, databaseUrl, dropDatabase, queryOne, recreateDatabase } from "./lib/mysql";
-import { RAW_CREDENTIAL_FORMAT, RAW_MAX_ACTIVE_PER_PROJECT, rawCreate } from "./raw-create-server";
+import { RAW_CREDENTIAL_FORMAT, RAW_MAX_ACTIVE_PER_PROJECT, rawCreate, rawRotate } from "./raw-mutation-server";
 
-// The raw create writes Keyturn's tables as Keyturn's create does: it needs MariaDB and the migrated schema.
+// The raw create and rotation write Keyturn's tables as Keyturn does: they need MariaDB and the migrated schema.
 const onMysql = process.env.TEST_MYSQL_URL ? describe : describe.skip;
 
-onMysql("the raw create (the mutations' floor in npm run bench)", () => {
+onMysql("the raw create and rotation (the mutations' floors in npm run bench)", () => {
   const name = `keyturn_test_raw_${randomBytes(4).toString("hex")}`;
   const pepper = randomBytes(32);
   let pool: Pool;
@@ -83,5 +83,46 @@ onMysql("the raw create (the mutations' floor in npm run bench)", () => {
       name,
     );
     expect(project.created_secret_count).toBe(1);
+  });
+
+  it("rotates through Keyturn's procedure: the old credential ends, the new one is current, an audit event", async () => {
+    const created = await rawCreate(pool, pepper)("rotate-project", "raw@example.com");
+    const rotated = await rawRotate(pool, pepper)(created.secretId, "rotate-project", "raw@example.com");
+
+    const generation = (n: number) =>
+      queryOne<RowDataPacket>(
+        `SELECT key_id, secret_hash, revoked_at IS NOT NULL AS ended FROM credential
+         WHERE secret_id = '${created.secretId}' AND generation = ${n}`,
+        name,
+      );
+    expect(await generation(1)).toMatchObject({ key_id: created.keyId, ended: 1 });
+    expect(await generation(2)).toEqual({
+      key_id: rotated.keyId,
+      secret_hash: createHmac("sha256", pepper).update(rotated.secret).digest("hex"),
+      ended: 0,
+    });
+    const secret = await queryOne<RowDataPacket>(
+      `SELECT current_key_id FROM api_secret WHERE id = '${created.secretId}'`,
+      name,
+    );
+    expect(secret.current_key_id).toBe(rotated.keyId);
+    expect(rotated.keyId.startsWith(`${RAW_CREDENTIAL_FORMAT.prefixes.keyId}_`)).toBe(true);
+    expect(await count(`audit_event WHERE action = 'secret.rotated' AND secret_id = '${created.secretId}'`)).toBe(1);
+  });
+
+  it("writes nothing when the procedure refuses: a secret of another project", async () => {
+    const created = await rawCreate(pool, pepper)("owner-project", "raw@example.com");
+    const before = await Promise.all(["api_secret", "credential", "audit_event"].map(count));
+
+    await expect(rawRotate(pool, pepper)(created.secretId, "other-project", "raw@example.com")).rejects.toThrow(
+      "answered not-admin",
+    );
+
+    expect(await Promise.all(["api_secret", "credential", "audit_event"].map(count))).toEqual(before);
+    const secret = await queryOne<RowDataPacket>(
+      `SELECT current_key_id FROM api_secret WHERE id = '${created.secretId}'`,
+      name,
+    );
+    expect(secret.current_key_id).toBe(created.keyId);
   });
 });
