@@ -4,7 +4,7 @@ import type { Pool, PoolConnection } from "mysql2";
 import { MigrationExecutor, type DataSource, type EntityManager, type QueryRunner } from "typeorm";
 import type { DatabaseConfig } from "../config";
 import { createDataSource, dialectOf, type Dialect } from "./data-source";
-import { executePrepared, runnerConnection, writeAtTurnEnd } from "./prepared";
+import { executePrepared, executeText, runnerConnection, writeAtTurnEnd } from "./prepared";
 
 const MYSQL_DEADLOCK = 1213;
 const MYSQL_LOCK_WAIT_TIMEOUT = 1205;
@@ -114,18 +114,7 @@ export class Database {
    */
   async read<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {
     if (this.dialect === "sqlite") return this.serialised(() => this.dataSource.manager.query<T[]>(sql, [...params]));
-    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
-    const connection = await this.acquire(
-      new Promise<PoolConnection>((resolve, reject) => {
-        pool.getConnection((error, acquired) => {
-          if (error) reject(error);
-          else resolve(acquired);
-        });
-      }),
-      (late) => {
-        late.release();
-      },
-    );
+    const connection = await this.pooledConnection();
     try {
       return await executePrepared<T[]>(connection, sql, params);
     } catch (error) {
@@ -148,13 +137,12 @@ export class Database {
   async callProcedure<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
     for (let attempt = 1; ; attempt++) {
-      // Set inside the callback, where TypeScript's narrowing does not follow.
-      const progress = { committing: false };
+      let committing = false;
       try {
-        return await this.withConnection(async (runner) => {
-          await this.boundLockWaits(runner);
-          const connection = runnerConnection(runner);
-          if (!connection) throw new Error("A MySQL query runner without its connection");
+        // Straight on mysql2, as read() is: TypeORM's query runner would add nothing to a CALL and a COMMIT.
+        const connection = await this.pooledConnection();
+        try {
+          await this.boundLockWaits(connection);
           writeAtTurnEnd(connection);
           let result: R;
           try {
@@ -162,19 +150,21 @@ export class Database {
           } catch (error) {
             // The procedure rolled back (or answer() refused its change), unless the connection
             // broke: then the server does.
-            await runner.query("ROLLBACK").catch(() => undefined);
+            await executeText(connection, "ROLLBACK").catch(() => undefined);
             throw error;
           }
-          progress.committing = true;
+          committing = true;
           writeAtTurnEnd(connection);
-          await runner.query("COMMIT");
+          await executeText(connection, "COMMIT");
           return result;
-        });
+        } finally {
+          connection.release();
+        }
       } catch (error) {
         const errno = mysqlErrno(error);
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
         if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
-          throw asUnavailable(error, progress.committing ? "unknown" : "not-applied");
+          throw asUnavailable(error, committing ? "unknown" : "not-applied");
         }
         await sleep(attempt * 10 + Math.random() * 40);
       }
@@ -232,7 +222,7 @@ export class Database {
     await runner.startTransaction();
     let result: T;
     try {
-      await this.boundLockWaits(runner);
+      if (connection) await this.boundLockWaits(connection);
       result = await work(runner.manager);
     } catch (error) {
       // The connection may be gone already; the work's own error is the one worth reporting.
@@ -249,11 +239,26 @@ export class Database {
   }
 
   /** Sets the session's lock wait bound once per pooled connection (it outlives transactions). */
-  private async boundLockWaits(runner: QueryRunner): Promise<void> {
-    const connection = runnerConnection(runner);
-    if (connection && this.lockWaitsBounded.has(connection)) return;
-    await runner.query(`SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
-    if (connection) this.lockWaitsBounded.add(connection);
+  private async boundLockWaits(connection: PoolConnection): Promise<void> {
+    if (this.lockWaitsBounded.has(connection)) return;
+    await executeText(connection, `SET SESSION innodb_lock_wait_timeout = ${LOCK_WAIT_SECONDS}`);
+    this.lockWaitsBounded.add(connection);
+  }
+
+  /** A pooled mysql2 connection, within the acquire deadline, for work that skips TypeORM. */
+  private pooledConnection(): Promise<PoolConnection> {
+    const pool = (this.dataSource.driver as unknown as { pool: Pool }).pool;
+    return this.acquire(
+      new Promise<PoolConnection>((resolve, reject) => {
+        pool.getConnection((error, acquired) => {
+          if (error) reject(error);
+          else resolve(acquired);
+        });
+      }),
+      (late) => {
+        late.release();
+      },
+    );
   }
 
   /** A pooled connection (TypeORM's query runner) for `work`, within the acquire deadline. */

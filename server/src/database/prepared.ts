@@ -15,6 +15,16 @@ export function executePrepared<T>(connection: PoolConnection, sql: string, para
   });
 }
 
+/** `sql` as text on one mysql2 connection: statements with no parameters (COMMIT, SET). */
+export function executeText(connection: PoolConnection, sql: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    connection.query(sql, (error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
 /**
  * One statement of a change. Inside a MySQL transaction it runs as a prepared statement on the
  * transaction's connection, so MariaDB parses it once per connection: TypeORM's `query` sends
