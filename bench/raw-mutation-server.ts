@@ -25,7 +25,7 @@ export const RAW_MAX_ACTIVE_PER_PROJECT = 1000;
 
 /**
  * Credentials of Keyturn's shape (same lengths, checksums and hint) under prefixes of their own,
- * so that the bench can tell the raw create's rows from Keyturn's in the shared tables.
+ * so that the bench can tell the raw server's rows from Keyturn's in the shared tables.
  */
 export const RAW_CREDENTIAL_FORMAT = new CredentialFormat({ keyId: "rawid", secret: "rawsk" });
 
