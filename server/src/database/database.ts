@@ -137,34 +137,14 @@ export class Database {
   async callProcedure<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
     for (let attempt = 1; ; attempt++) {
-      let committing = false;
+      const progress = { committing: false };
       try {
-        // Straight on mysql2, as read() is: TypeORM's query runner would add nothing to a CALL and a COMMIT.
-        const connection = await this.pooledConnection();
-        try {
-          await this.boundLockWaits(connection);
-          writeAtTurnEnd(connection);
-          let result: R;
-          try {
-            result = answer(await executePrepared<unknown>(connection, sql, params));
-          } catch (error) {
-            // The procedure rolled back (or answer() refused its change), unless the connection
-            // broke: then the server does.
-            await executeText(connection, "ROLLBACK").catch(() => undefined);
-            throw error;
-          }
-          committing = true;
-          writeAtTurnEnd(connection);
-          await executeText(connection, "COMMIT");
-          return result;
-        } finally {
-          connection.release();
-        }
+        return await this.callOnce(sql, params, answer, progress);
       } catch (error) {
         const errno = mysqlErrno(error);
         if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
         if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
-          throw asUnavailable(error, committing ? "unknown" : "not-applied");
+          throw asUnavailable(error, progress.committing ? "unknown" : "not-applied");
         }
         await sleep(attempt * 10 + Math.random() * 40);
       }
@@ -218,11 +198,12 @@ export class Database {
 
   private async runTransaction<T>(runner: QueryRunner, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const connection = runnerConnection(runner);
-    if (connection) writeAtTurnEnd(connection);
+    if (!connection) throw new Error("A MySQL query runner without its connection");
+    writeAtTurnEnd(connection);
     await runner.startTransaction();
     let result: T;
     try {
-      if (connection) await this.boundLockWaits(connection);
+      await this.boundLockWaits(connection);
       result = await work(runner.manager);
     } catch (error) {
       // The connection may be gone already; the work's own error is the one worth reporting.
@@ -230,12 +211,44 @@ export class Database {
       throw error;
     }
     try {
-      if (connection) writeAtTurnEnd(connection);
+      writeAtTurnEnd(connection);
       await runner.commitTransaction();
     } catch (error) {
       throw asUnavailable(error, "unknown");
     }
     return result;
+  }
+
+  /**
+   * One attempt of callProcedure, straight on mysql2 as read() is: TypeORM's query runner would
+   * add nothing to a CALL and a COMMIT. `progress.committing` is set once the COMMIT is sent.
+   */
+  private async callOnce<R>(
+    sql: string,
+    params: readonly unknown[],
+    answer: (results: unknown) => R,
+    progress: { committing: boolean },
+  ): Promise<R> {
+    const connection = await this.pooledConnection();
+    try {
+      await this.boundLockWaits(connection);
+      writeAtTurnEnd(connection);
+      let result: R;
+      try {
+        result = answer(await executePrepared<unknown>(connection, sql, params));
+      } catch (error) {
+        // The procedure rolled back (or answer() refused its change), unless the connection
+        // broke: then the server does.
+        await executeText(connection, "ROLLBACK").catch(() => undefined);
+        throw error;
+      }
+      progress.committing = true;
+      writeAtTurnEnd(connection);
+      await executeText(connection, "COMMIT");
+      return result;
+    } finally {
+      connection.release();
+    }
   }
 
   /** Sets the session's lock wait bound once per pooled connection (it outlives transactions). */
