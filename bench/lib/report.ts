@@ -271,14 +271,29 @@ export function otherFigures(results: BenchResults): Figure[] {
   };
   // The raw server's create and rotation at each concurrency: reference rows of their own, and the
   // measure of Keyturn's rate of the same operation, run seconds before it in the same round.
-  const raws = [
-    ["createSecret", "rawCreate", "createSecret's statements", "raw create"],
-    ["rotateSecret", "rawRotate", "rotateSecret's procedure (no grace period)", "raw rotation"],
-  ] as const;
-  const rawRuns = new Map(
-    raws.map(([operation, key]) => [
-      operation,
-      new Map([50, 10].map((connections) => [connections, runs(`${key} c${connections}`)])),
+  // Rotations with a grace period have none: the raw rotation has no grace period.
+  const raws = new Map(
+    [
+      {
+        operation: "createSecret",
+        key: "rawCreate",
+        name: "raw create",
+        what: "createSecret's statements",
+        goal: "none (the goals' source)",
+      },
+      {
+        operation: "rotateSecret",
+        key: "rawRotate",
+        name: "raw rotation",
+        what: "rotateSecret's procedure (no grace period)",
+        goal: "none (the floor under Keyturn's)",
+      },
+    ].map((raw) => [
+      raw.operation,
+      {
+        ...raw,
+        byConnections: new Map([50, 10].map((connections) => [connections, runs(`${raw.key} c${connections}`)])),
+      },
     ]),
   );
   const graceHours = results.method.rotationGraceSeconds / 3600;
@@ -293,11 +308,11 @@ export function otherFigures(results: BenchResults): Figure[] {
       [10, 25],
     ] as const) {
       const run = runs(`${name} c${connections}`);
-      // Not a rotation with a grace period's: the raw rotation has none, and unlike operations do not compare.
-      const rawOf = raws.find(([operation]) => operation === name);
-      const raw = rawOf && rawRuns.get(rawOf[0])?.get(connections);
+      const rawOf = raws.get(name);
+      const raw = rawOf?.byConnections.get(connections);
       const ofRaw =
-        raw && `${fmt(median(run.rounds.map((r, i) => r.rps / (raw.rounds[i]?.rps ?? NaN))))}× the ${rawOf[3]}'s rate`;
+        raw &&
+        `${fmt(median(run.rounds.map((r, i) => r.rps / (raw.rounds[i]?.rps ?? NaN))))}× the ${rawOf?.name}'s rate`;
       figures.push({
         figure: `${label} through GraphQL, ${connections} concurrent admins`,
         goal: `p99 ≤ ${goal} ms, ≥ 500/s, 0 errors`,
@@ -307,11 +322,11 @@ export function otherFigures(results: BenchResults): Figure[] {
       });
     }
   }
-  for (const [operation, , what] of raws) {
-    for (const [connections, raw] of rawRuns.get(operation) ?? []) {
+  for (const { what, goal, byConnections } of raws.values()) {
+    for (const [connections, raw] of byConnections) {
       figures.push({
         figure: `Reference: ${what} on raw node:http + mysql2, ${connections} clients`,
-        goal: operation === "createSecret" ? "none (the goals' source)" : "none (the floor under Keyturn's)",
+        goal,
         value: raw.value,
         pass: null,
         raw: `${raw.byRound}; ${raw.cost}; no GraphQL, ORM, host token or logging (\`bench/raw-mutation-server.ts\`)`,
