@@ -19,7 +19,7 @@ function run(rps: number, extra: Partial<LoadResult> = {}): LoadResult {
 }
 
 describe("interleaved slices", () => {
-  it("takes each slice's ratio to the mean of the bare slices on either side", () => {
+  it("takes each slice's ratio to the mean of the baseline's slices on either side", () => {
     const slices = slicesOf([run(40_000), run(30_000), run(30_000)], [run(28_000), run(24_000)]);
     expect(slices.map((s) => s.baselineRps)).toEqual([35_000, 30_000]);
     expect(slices.map((s) => s.ratio)).toEqual([0.8, 0.8]);
@@ -27,17 +27,17 @@ describe("interleaved slices", () => {
     expect(slices[1]?.spread).toBe(0);
   });
 
-  it("refuses slices without a bare one on each side", () => {
-    expect(() => slicesOf([run(1), run(1)], [run(1), run(1)])).toThrow("3 bare");
+  it("refuses slices without a baseline one on each side", () => {
+    expect(() => slicesOf([run(1), run(1)], [run(1), run(1)])).toThrow("3 baseline");
     expect(() => slicesOf([run(1)], [])).toThrow();
   });
 
   it("lets the other slices outvote one that met a change of speed", () => {
-    // The machine halved its speed during the second slice: its bare neighbours disagree.
+    // The machine halved its speed during the second slice: its baseline neighbours disagree.
     const measured = interleavedMeasurement({
-      bare: [run(40_000), run(40_000), run(20_000), run(20_000)],
+      baseline: [run(40_000), run(40_000), run(20_000), run(20_000)],
       target: [run(28_000), run(28_000), run(14_000)],
-      bareC1: [run(1, { p50: 0.04 }), run(1, { p50: 0.06 })],
+      baselineC1: [run(1, { p50: 0.04 }), run(1, { p50: 0.06 })],
       c1: run(1, { p50: 0.075 }),
     });
     expect(measured.slices?.map((s) => s.ratio)).toEqual([0.7, 28_000 / 30_000, 0.7]);

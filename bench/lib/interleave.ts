@@ -4,44 +4,44 @@ import { baselineSpread } from "./steady";
 import type { LoadResult } from "./wrk";
 
 /**
- * Throughput is measured in slices, each between two slices of the bare server, rather than as
- * one run between two bare runs. This VM's speed changes within seconds (the bare server at 27 k
- * and at 51 k req/s in runs 12 s apart, 2026-12-04): the nearer a slice's bare neighbours, the
- * likelier all three ran at one speed, and a slice that straddles a change is outvoted by the
- * others (the round's ratio is their median).
+ * Throughput is measured in slices, each between two slices of a baseline (the bare server, or for
+ * the refusals the positive path), rather than as one run between two baseline runs. This VM's
+ * speed changes within seconds (the bare server at 27 k and at 51 k req/s in runs 12 s apart,
+ * 2026-12-04): the nearer a slice's neighbours, the likelier all three ran at one speed, and a
+ * slice that straddles a change is outvoted by the others (the round's ratio is their median).
  */
 export const SLICES = 3;
 export const SLICE_SECONDS = 1;
 
-/** One slice of a target's throughput, against the mean of the bare slices on either side. */
+/** One slice of a target's throughput, against the mean of the baseline's slices on either side. */
 export interface Slice {
   rps: number;
   baselineRps: number;
   ratio: number;
-  /** How far apart those two bare slices were (lib/steady.ts). */
+  /** How far apart those two baseline slices were (lib/steady.ts). */
   spread: number;
 }
 
 export interface InterleavedRuns {
-  /** The bare server's throughput slices: one more than the target's, first and last around it. */
-  bare: readonly LoadResult[];
-  /** The target's throughput slices, each between bare[i] and bare[i + 1]. */
+  /** The baseline's throughput slices: one more than the target's, first and last around it. */
+  baseline: readonly LoadResult[];
+  /** The target's throughput slices, each between baseline[i] and baseline[i + 1]. */
   target: readonly LoadResult[];
-  /** The bare server's single-client runs before and after the target's. */
-  bareC1: readonly [LoadResult, LoadResult];
+  /** The baseline's single-client runs before and after the target's. */
+  baselineC1: readonly [LoadResult, LoadResult];
   c1: LoadResult;
 }
 
-/** The slices of one target's throughput, each with its ratio to its bare neighbours. */
-export function slicesOf(bare: readonly LoadResult[], target: readonly LoadResult[]): Slice[] {
-  if (target.length === 0 || bare.length !== target.length + 1) {
+/** The slices of one target's throughput, each with its ratio to its baseline neighbours. */
+export function slicesOf(baseline: readonly LoadResult[], target: readonly LoadResult[]): Slice[] {
+  if (target.length === 0 || baseline.length !== target.length + 1) {
     throw new Error(
-      `${target.length} target slices need ${target.length + 1} bare ones around them, not ${bare.length}`,
+      `${target.length} target slices need ${target.length + 1} baseline ones around them, not ${baseline.length}`,
     );
   }
   return target.map((run, i) => {
-    const before = bare[i] as LoadResult;
-    const after = bare[i + 1] as LoadResult;
+    const before = baseline[i] as LoadResult;
+    const after = baseline[i + 1] as LoadResult;
     const baselineRps = (before.rps + after.rps) / 2;
     // Throughput only: the slices are at c = 50, and the p50s are compared in the c = 1 runs.
     const spread = baselineSpread({ rps: before.rps, p50: 1 }, { rps: after.rps, p50: 1 });
@@ -74,13 +74,13 @@ export function combined(runs: readonly LoadResult[]): LoadResult {
 
 /**
  * A round's measurement of a target: its ratio is the median of its slices' ratios, its p50 ratio
- * is to the mean of the bare single-client runs around it, and its spread is the widest of its
- * bare neighbours' (any slice's throughput, or the p50s).
+ * is to the mean of the baseline's single-client runs around it, and its spread is the widest of
+ * its baseline neighbours' (any slice's throughput, or the p50s).
  */
-export function interleavedMeasurement({ bare, target, bareC1, c1 }: InterleavedRuns): Measurement {
-  const slices = slicesOf(bare, target);
-  const baselineP50 = (bareC1[0].p50 + bareC1[1].p50) / 2;
-  const p50Spread = baselineSpread({ rps: 1, p50: bareC1[0].p50 }, { rps: 1, p50: bareC1[1].p50 });
+export function interleavedMeasurement({ baseline, target, baselineC1, c1 }: InterleavedRuns): Measurement {
+  const slices = slicesOf(baseline, target);
+  const baselineP50 = (baselineC1[0].p50 + baselineC1[1].p50) / 2;
+  const p50Spread = baselineSpread({ rps: 1, p50: baselineC1[0].p50 }, { rps: 1, p50: baselineC1[1].p50 });
   return {
     c50: combined(target),
     c1,

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { collectionsByRound, otherFigures, ratioAgainst, type BenchResults } from "./report";
+import { collectionsByRound, otherFigures, ratioAgainst, scenarioFigures, type BenchResults } from "./report";
 
 // The committed results of the last full run: the report is regenerated from them (--report).
 const results = JSON.parse(readFileSync(join(__dirname, "../results/latest.json"), "utf8")) as BenchResults;
@@ -48,6 +48,39 @@ describe("the mutation rows of the report", () => {
       "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 10 clients",
     ]);
     for (const row of raw) expect(row.raw).not.toContain("full collections");
+  });
+});
+
+describe("the refusal rows of the report", () => {
+  const refusals = ["bad-checksum", "unknown-key", "wrong-secret"];
+  /** The committed results, each refusal measured against `baseline` with these round ratios. */
+  const withRefusals = (baseline: "bare" | "positive path" | undefined, ratios: number[]): BenchResults => ({
+    ...results,
+    scenarios: results.scenarios.map((s) =>
+      refusals.includes(s.id)
+        ? { ...s, baseline, rounds: ratios.map((ratio, i) => ({ ...(s.rounds[i] ?? s.rounds[0]!), ratio })) }
+        : s,
+    ),
+  });
+  const rows = (r: BenchResults) => scenarioFigures(r).filter((f) => f.figure.startsWith("Refusal"));
+
+  it("gives each refusal's rate as a multiple of the positive path's, the median of the rounds", () => {
+    const measured = rows(withRefusals("positive path", [1.04, 0.93, 0.97]));
+    expect(measured).toHaveLength(3);
+    for (const row of measured) {
+      expect(row).toMatchObject({ goal: "≥ 0.95× positive path", value: "0.97×", pass: true });
+      expect(row.raw).toMatch(/^req\/s vs positive path: /);
+    }
+  });
+
+  it("fails a refusal slower than the positive path by more than 5 %", () => {
+    const measured = rows(withRefusals("positive path", [0.96, 0.94, 0.9]));
+    expect(measured.map((row) => [row.value, row.pass])).toEqual(Array(3).fill(["0.94×", false]));
+  });
+
+  it("refuses refusals measured against bare, whose ratios mean something else", () => {
+    expect(() => rows(withRefusals(undefined, [1, 1, 1]))).toThrow("rerun npm run bench");
+    expect(() => rows(withRefusals("bare", [1, 1, 1]))).toThrow("not the positive path");
   });
 });
 
