@@ -92,6 +92,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     hasher,
     findByKeyId: (keyId) => cache.find(keyId),
     cached: (keyId) => cache.cached(keyId),
+    keepInnerHash: (keyId, innerHash) => cache.keepInnerHash(keyId, innerHash),
     onVerified: (credential, atMs) => lastUsed.record(credential.keyId, credential.secretId, atMs),
     ...(now ? { now: () => now().getTime() } : {}),
   });

@@ -35,6 +35,19 @@ describeEachDatabase("revokeSecret", (createDatabase) => {
     expect(await verifyStatus(server, rotated.keyId, rotated.secret)).toBe(401);
   });
 
+  it("stops credentials the verification cache has seen verified, and holds for their inner hashes", async () => {
+    // The second verification of each is checked against the inner hash the first left in the cache.
+    const original = await createSecret(server, admin, "acme");
+    const rotated = await rotateSecret(server, admin, original.id, 3600);
+    for (const { keyId, secret } of [original, rotated, original, rotated]) {
+      expect(await verifyStatus(server, keyId, secret)).toBe(200);
+    }
+    expect(await verifyStatus(server, rotated.keyId, original.secret)).toBe(401);
+    await server.graphql(REVOKE_SECRET, { input: { id: original.id } }, admin);
+    expect(await verifyStatus(server, original.keyId, original.secret)).toBe(401);
+    expect(await verifyStatus(server, rotated.keyId, rotated.secret)).toBe(401);
+  });
+
   it("keeps the revoked secret listed with its status and last Key ID", async () => {
     const secret = await createSecret(server, admin, "acme", "Old integration");
     await server.graphql(REVOKE_SECRET, { input: { id: secret.id } }, admin);

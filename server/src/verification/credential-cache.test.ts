@@ -154,4 +154,52 @@ describe("CredentialCache", () => {
     await cache.find("known-2");
     expect(lookups).toEqual(["known-1", "known-2", "known-3", "known-2"]);
   });
+
+  describe("keepInnerHash", () => {
+    const inner = "\x09".repeat(32);
+
+    it("puts a verified secret's inner hash in place of the digest, and nothing else changes", async () => {
+      const { cache, lookups } = setup();
+      await cache.find("known-1");
+      cache.keepInnerHash("known-1", inner);
+      expect(cache.cached("known-1")).toEqual({ ...stored("secret-of-known-1"), secretHash: "", innerHash: inner });
+      expect(lookups).toEqual(["known-1"]);
+    });
+
+    it("does not make the entry younger: it goes stale when it would have", async () => {
+      const { cache, lookups, advance } = setup();
+      await cache.find("known-1");
+      advance(9_000);
+      cache.keepInnerHash("known-1", inner);
+      expect(cache.cached("known-1")?.innerHash).toBe(inner);
+      advance(1_000);
+      expect(cache.cached("known-1")).toBeUndefined();
+      expect(await cache.find("known-1")).toEqual(stored("secret-of-known-1"));
+      expect(lookups).toEqual(["known-1", "known-1"]);
+    });
+
+    it("keeps nothing for a Key ID without an entry, one invalidated, or an unknown one", async () => {
+      const { cache } = setup();
+      cache.keepInnerHash("known-1", inner);
+      expect(cache.size).toBe(0);
+      await cache.find("known-2");
+      cache.invalidate(["known-2"]);
+      cache.keepInnerHash("known-2", inner);
+      expect(cache.cached("known-2")).toBeUndefined();
+      await cache.find("unknown-1");
+      cache.keepInnerHash("unknown-1", inner);
+      expect(cache.cached("unknown-1")).toBeNull();
+    });
+
+    it("keeps the state of the entry the Key ID has now, not of the one that was verified", async () => {
+      // Verified while active; revoked, invalidated and looked up again before the hash is kept.
+      const { cache, answerWith } = setup();
+      await cache.find("known-1");
+      cache.invalidate(["known-1"]);
+      answerWith(() => Promise.resolve({ ...stored("secret-of-known-1"), revoked: true }));
+      await cache.find("known-1");
+      cache.keepInnerHash("known-1", inner);
+      expect(cache.cached("known-1")).toEqual({ ...stored("secret-of-known-1"), revoked: true });
+    });
+  });
 });

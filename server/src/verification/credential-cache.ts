@@ -1,7 +1,8 @@
 import { LRUCache } from "lru-cache";
 import type { StoredCredential } from "./credential-lookup";
 import { detached } from "../detached";
-import { pack, unpack, type PackedCredential } from "./packed-credential";
+import { pack, unpack, withInnerHash, type PackedCredential } from "./packed-credential";
+import type { Digest } from "./secret-hasher";
 
 export interface CredentialCacheOptions {
   maxEntries: number;
@@ -56,6 +57,21 @@ export class CredentialCache {
     if (packed === undefined || (status.now ?? 0) - (status.start ?? 0) >= this.options.ttlMs) return undefined;
     this.options.onLookup?.("hit");
     return unpack(packed);
+  }
+
+  /**
+   * Keeps a verified secret's inner hash (SecretHasher.innerHash) in the Key ID's entry, in place
+   * of its digest: verifying the same secret again then takes one SHA-256 instead of two. Only the
+   * digest changes, only in an active entry, and the entry keeps its age, so it still goes stale
+   * when it would have. A Key ID's secret never changes, so the hash is right for whatever entry
+   * the Key ID has now, even one loaded since the secret was verified; without one, nothing is kept.
+   */
+  keepInnerHash(keyId: string, innerHash: Digest): void {
+    // peek: neither the entry's recency nor its age changes, and an expired entry is not seen.
+    const packed = this.entries.peek(keyId);
+    if (packed === undefined) return;
+    const kept = withInnerHash(packed, innerHash);
+    if (kept !== packed) this.entries.set(keyId, kept, { noUpdateTTL: true });
   }
 
   find(keyId: string): StoredCredential | null | Promise<StoredCredential | null> {

@@ -6,8 +6,13 @@ import { storedDigest, type Digest } from "./secret-hasher";
 export interface StoredCredential {
   secretId: string;
   projectId: string;
-  /** The HMAC digest (see storedDigest); empty if the stored value is malformed. */
+  /** The HMAC digest (see storedDigest); empty if the stored value is malformed, or once innerHash is kept. */
   secretHash: Digest;
+  /**
+   * The inner hash of the secret (SecretHasher.innerHash), once the verification cache has seen
+   * it verified: it is checked instead of secretHash, with one SHA-256 instead of two.
+   */
+  innerHash?: Digest | undefined;
   /** When a credential in its grace period stops working (ms since the epoch). */
   expiresAtMs: number | null;
   revoked: boolean;

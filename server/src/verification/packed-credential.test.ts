@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
 import type { StoredCredential } from "./credential-lookup";
-import { NOT_FOUND, pack, unpack } from "./packed-credential";
+import { NOT_FOUND, pack, unpack, withInnerHash } from "./packed-credential";
 
 const credential = (overrides: Partial<StoredCredential> = {}): StoredCredential => ({
   secretId: "0b6f3c2e-8a4d-4f7e-9a43-2d1c5e6f7a8b",
@@ -44,5 +44,42 @@ describe("packed credentials", () => {
 
   it("holds one flat string of a little over 100 characters for a typical credential", () => {
     expect(pack(credential())).toHaveLength(1 + 13 + 32 + 1 + 36 + "acme-analytics".length);
+  });
+
+  describe("with the secret's inner hash in place of the digest", () => {
+    const inner = Buffer.from([0, 255, ...randomBytes(30)]).toString("latin1");
+
+    it("keeps everything else of an active credential, and is no longer", () => {
+      for (const stored of [credential(), credential({ expiresAtMs: Date.parse("2031-06-01T12:00:00.123Z") })]) {
+        const packed = pack(stored);
+        const kept = withInnerHash(packed, inner);
+        expect(unpack(kept)).toEqual({ ...stored, secretHash: "", innerHash: inner });
+        expect(kept).toHaveLength(packed.length);
+      }
+    });
+
+    it("leaves a revoked, malformed or unknown entry as it is: none of them is ever verified", () => {
+      for (const packed of [
+        pack(credential({ revoked: true })),
+        pack(credential({ secretHash: "" })),
+        pack(credential({ secretHash: "", revoked: true })),
+        NOT_FOUND,
+      ]) {
+        expect(withInnerHash(packed, inner)).toBe(packed);
+      }
+    });
+
+    it("is made once, and never from a hash of the wrong length", () => {
+      const kept = withInnerHash(pack(credential()), inner);
+      expect(withInnerHash(kept, randomBytes(32).toString("latin1"))).toBe(kept);
+      const packed = pack(credential());
+      expect(withInnerHash(packed, inner.slice(1))).toBe(packed);
+      expect(withInnerHash(packed, "")).toBe(packed);
+    });
+
+    it("never unpacks with a digest a secret could match the stored way", () => {
+      expect(unpack(withInnerHash(pack(credential()), inner))?.secretHash).toBe("");
+      expect(unpack(pack(credential()))?.innerHash).toBeUndefined();
+    });
   });
 });

@@ -1,11 +1,13 @@
 import type { StoredCredential } from "./credential-lookup";
+import type { Digest } from "./secret-hasher";
 
 // The verification cache holds up to VERIFY_CACHE_MAX_ENTRIES of these (100,000 by default), so
 // each is one flat latin1 string rather than an object graph: about a third of the memory
 // (bench/cache-memory.ts measures it). Layout:
-//   [0]            "A" active, "R" revoked, "M" malformed digest (never matches)
+//   [0]            "A" active, "R" revoked, "M" malformed digest (never matches), "I" active with
+//                  the secret's inner hash in place of the digest (withInnerHash)
 //   [1, 14)        expiresAtMs as 13 decimal digits, all zeros when there is none
-//   [14, 46)       the 32-byte HMAC digest, one character per byte
+//   [14, 46)       the 32-byte HMAC digest, or for "I" the inner hash, one character per byte
 //   [46]           the length of the secret ID, as a character code
 //   [47, 47 + n)   the secret ID
 //   [47 + n, end)  the project ID
@@ -19,7 +21,9 @@ const DIGEST = 14;
 const DIGEST_BYTES = 32;
 const SECRET_ID_LENGTH = DIGEST + DIGEST_BYTES;
 const SECRET_ID = SECRET_ID_LENGTH + 1;
+const ACTIVE = "A";
 const MALFORMED = "M";
+const INNER_HASH = "I";
 
 export function pack(credential: StoredCredential | null): PackedCredential {
   if (!credential) return NOT_FOUND;
@@ -28,7 +32,7 @@ export function pack(credential: StoredCredential | null): PackedCredential {
   const wellFormed = secretHash.length === DIGEST_BYTES;
   const digest = wellFormed ? secretHash : "\0".repeat(DIGEST_BYTES);
   // A credential that can never be verified need not remember whether it is revoked.
-  const flag = !wellFormed ? MALFORMED : revoked ? "R" : "A";
+  const flag = !wellFormed ? MALFORMED : revoked ? "R" : ACTIVE;
   return flat(
     flag +
       String(expiresAtMs ?? 0).padStart(DIGEST - EXPIRES_AT, "0") +
@@ -53,11 +57,23 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
   const flag = packed[0];
   const expiresAtMs = Number(packed.slice(EXPIRES_AT, DIGEST));
   const secretIdEnd = SECRET_ID + packed.charCodeAt(SECRET_ID_LENGTH);
+  const digest = packed.slice(DIGEST, SECRET_ID_LENGTH);
+  // One shape for every entry (innerHash always set), so the verifier's reads of it stay monomorphic.
   return {
     secretId: packed.slice(SECRET_ID, secretIdEnd),
     projectId: packed.slice(secretIdEnd),
-    secretHash: flag === MALFORMED ? "" : packed.slice(DIGEST, SECRET_ID_LENGTH),
+    secretHash: flag === ACTIVE || flag === "R" ? digest : "",
+    innerHash: flag === INNER_HASH ? digest : undefined,
     expiresAtMs: expiresAtMs === 0 ? null : expiresAtMs,
     revoked: flag === "R",
   };
+}
+
+/**
+ * The entry with the secret's inner hash in place of its digest, for an active credential; the
+ * entry as it is otherwise. A revoked or malformed one is never verified, so it has no use for one.
+ */
+export function withInnerHash(packed: PackedCredential, innerHash: Digest): PackedCredential {
+  if (packed[0] !== ACTIVE || innerHash.length !== DIGEST_BYTES) return packed;
+  return flat(INNER_HASH + packed.slice(EXPIRES_AT, DIGEST) + innerHash + packed.slice(SECRET_ID_LENGTH));
 }

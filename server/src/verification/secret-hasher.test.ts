@@ -1,6 +1,6 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
-import { SecretHasher, storedDigest } from "./secret-hasher";
+import { sameDigest, SecretHasher, storedDigest } from "./secret-hasher";
 
 const PEPPER = "server-side-pepper-0123456789abcdefghij";
 const SECRET = "ktsk_3xQm0c8PzVb6Lr1NwT9yKd4Hs7Ug2Ej5Aa1b2C";
@@ -116,5 +116,53 @@ describe("SecretHasher", () => {
   ])("never matches a stored value that is %s", (_label, stored) => {
     const hash = hasher.hash(SECRET);
     expect(hasher.matches(SECRET, storedDigest(stored(hash)))).toBe(false);
+  });
+
+  describe("the inner hash, which a cache keeps for a verified secret", () => {
+    const stored = storedDigest(hasher.hash(SECRET));
+
+    it("is the HMAC's inner hash: SHA-256 of the padded pepper and the secret", () => {
+      const ipad = Buffer.alloc(64, 0x36);
+      Buffer.from(PEPPER, "utf8").forEach((byte, i) => (ipad[i] = byte ^ 0x36));
+      for (const secret of [SECRET, "", "€".repeat(342)]) {
+        const expected = createHash("sha256").update(ipad).update(secret, "utf8").digest("latin1");
+        expect(hasher.innerHash(secret)).toBe(expected);
+      }
+    });
+
+    it("completes to the stored digest for the right secret only", () => {
+      expect(hasher.completes(hasher.innerHash(SECRET), stored)).toBe(true);
+      expect(hasher.completes(hasher.innerHash(`${SECRET.slice(0, -1)}D`), stored)).toBe(false);
+      expect(hasher.completes(hasher.innerHash(SECRET), storedDigest("z".repeat(64)))).toBe(false);
+    });
+
+    it("tells the right secret from any other by one comparison", () => {
+      const inner = hasher.innerHash(SECRET);
+      expect(sameDigest(hasher.innerHash(SECRET), inner)).toBe(true);
+      expect(sameDigest(hasher.innerHash(`${SECRET}x`), inner)).toBe(false);
+      expect(sameDigest(new SecretHasher(`${PEPPER}x`).innerHash(SECRET), inner)).toBe(false);
+    });
+
+    it("differs from the stored digest, so neither can stand in for the other", () => {
+      expect(hasher.innerHash(SECRET)).not.toBe(stored);
+      expect(sameDigest(hasher.innerHash(SECRET), stored)).toBe(false);
+    });
+  });
+});
+
+describe("sameDigest", () => {
+  const digest = "d".repeat(32);
+
+  it("is true for equal digests and false when any one byte differs", () => {
+    expect(sameDigest(digest, "d".repeat(32))).toBe(true);
+    for (let i = 0; i < 32; i++) {
+      expect(sameDigest(digest, `${digest.slice(0, i)}e${digest.slice(i + 1)}`)).toBe(false);
+    }
+  });
+
+  it("matches nothing of another length, not even a prefix or an empty digest", () => {
+    expect(sameDigest(digest, digest.slice(0, 31))).toBe(false);
+    expect(sameDigest(digest.slice(0, 31), digest.slice(0, 31))).toBe(false);
+    expect(sameDigest("", "")).toBe(false);
   });
 });

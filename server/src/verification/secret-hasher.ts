@@ -51,33 +51,55 @@ export class SecretHasher {
 
   /** Hex digest, as stored in `credential.secret_hash`. */
   hash(secret: string): string {
-    return Buffer.from(this.digest(secret), "latin1").toString("hex");
+    return Buffer.from(this.outerHash(this.innerHash(secret)), "latin1").toString("hex");
   }
 
   /** Constant-time comparison with a stored digest (see storedDigest). */
   matches(secret: string, stored: Digest): boolean {
-    if (stored.length !== DIGEST_BYTES) return false;
-    const digest = this.digest(secret);
-    // Every byte is compared whatever the first difference (no early exit), as timingSafeEqual does.
-    let difference = 0;
-    for (let i = 0; i < DIGEST_BYTES; i++) difference |= digest.charCodeAt(i) ^ stored.charCodeAt(i);
-    return difference === 0;
+    return this.completes(this.innerHash(secret), stored);
   }
 
-  // Synchronous from start to end, so the shared buffers are never seen half-written. The secret's
-  // bytes are wiped as soon as they are hashed: this long-lived buffer must not keep the last one.
-  private digest(secret: string): Digest {
+  /**
+   * The HMAC's inner hash of a secret, H((K ⊕ ipad) ‖ secret): one of its two SHA-256 calls. A
+   * cache may keep it for a secret it has seen verified (CredentialCache.keepInnerHash), so that
+   * checking the same secret again costs that one call. Like the stored digest, it is keyed by the
+   * pepper: without it, no guess can be tested against it.
+   */
+  innerHash(secret: string): Digest {
+    // Synchronous from start to end, so the shared buffer is never seen half-written. The secret's
+    // bytes are wiped as soon as they are hashed: this long-lived buffer must not keep the last one.
     if (secret.length > IN_PLACE_SECRET_LENGTH) {
-      return this.outerHash(Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]));
+      return hash(
+        "sha256",
+        Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]),
+        "binary",
+      );
     }
     const end = BLOCK_BYTES + this.inner.write(secret, BLOCK_BYTES, "utf8");
-    const digest = this.outerHash(this.inner.subarray(0, end));
+    const digest = hash("sha256", this.inner.subarray(0, end), "binary");
     this.inner.fill(0, BLOCK_BYTES, end);
     return digest;
   }
 
-  private outerHash(innerInput: Buffer): Digest {
-    this.outer.write(hash("sha256", innerInput, "binary"), BLOCK_BYTES, "latin1");
+  /** Whether the secret whose inner hash this is has the stored digest as its HMAC. */
+  completes(inner: Digest, stored: Digest): boolean {
+    return stored.length === DIGEST_BYTES && sameDigest(this.outerHash(inner), stored);
+  }
+
+  private outerHash(inner: Digest): Digest {
+    this.outer.write(inner, BLOCK_BYTES, "latin1");
     return hash("sha256", this.outer, "binary");
   }
+}
+
+/**
+ * Whether two digests are the same, in constant time: every byte is compared whatever the first
+ * difference (no early exit), as timingSafeEqual does. A digest of the wrong length (a malformed
+ * stored one) matches nothing.
+ */
+export function sameDigest(a: Digest, b: Digest): boolean {
+  if (a.length !== DIGEST_BYTES || b.length !== DIGEST_BYTES) return false;
+  let difference = 0;
+  for (let i = 0; i < DIGEST_BYTES; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return difference === 0;
 }

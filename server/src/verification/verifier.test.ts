@@ -199,6 +199,7 @@ describe("Verifier", () => {
     /** A verifier whose cache knows `known`; it counts format checks and database lookups. */
     function cachedSetup(known: Map<string, StoredCredential | null>) {
       const checked = { formats: 0, lookups: 0 };
+      const kept: Array<[string, string]> = [];
       const counting = Object.create(format) as CredentialFormat;
       counting.parse = (keyId, secret) => (checked.formats++, format.parse(keyId, secret));
       const verifier = new Verifier({
@@ -206,9 +207,10 @@ describe("Verifier", () => {
         hasher,
         cached: (keyId) => known.get(keyId),
         findByKeyId: () => (checked.lookups++, Promise.resolve(null)),
+        keepInnerHash: (keyId, innerHash) => kept.push([keyId, innerHash]),
         now: () => NOW,
       });
-      return { verifier, checked };
+      return { verifier, checked, kept };
     }
     const { keyId, secret } = format.generate();
     const stored: StoredCredential = {
@@ -263,6 +265,47 @@ describe("Verifier", () => {
       expect(checked).toEqual({ formats: 1, lookups: 0 });
       expect(await verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "UNKNOWN_KEY_ID" });
       expect(checked).toEqual({ formats: 2, lookups: 1 });
+    });
+
+    it("hands the cache the inner hash of a secret it verified against the stored digest", () => {
+      const { verifier, kept } = cachedSetup(new Map([[keyId, stored]]));
+      expect(verifier.verify(keyId, format.generate().secret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+      expect(kept).toEqual([]);
+      expect(verifier.verify(keyId, secret)).toMatchObject({ status: "VALID" });
+      expect(kept).toEqual([[keyId, hasher.innerHash(secret)]]);
+    });
+
+    it("checks a secret against a kept inner hash, and hands over nothing more", () => {
+      const withInner = { ...stored, secretHash: "", innerHash: hasher.innerHash(secret) };
+      const { verifier, kept } = cachedSetup(new Map([[keyId, withInner]]));
+      expect(verifier.verify(keyId, secret)).toMatchObject({ status: "VALID" });
+      expect(verifier.verify(keyId, format.generate().secret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+      expect(verifier.verify(keyId, changeCharacter(secret, 10))).toEqual({ status: "INVALID", reason: "MALFORMED" });
+      expect(kept).toEqual([]);
+    });
+
+    it("keeps nothing for a credential that is refused, whatever its secret", () => {
+      const { verifier, kept } = cachedSetup(
+        new Map([
+          [keyId, { ...stored, revoked: true }],
+          ["expired", { ...stored, expiresAtMs: NOW }],
+        ]),
+      );
+      expect(verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "REVOKED" });
+      expect(verifier.verify("expired", secret)).toEqual({ status: "INVALID", reason: "EXPIRED" });
+      expect(kept).toEqual([]);
+    });
+
+    it("refuses the stored digest itself presented as an inner hash, and the other way round", () => {
+      // Neither value may stand in for the other: a cache entry holds one or the other, never both.
+      const { verifier } = cachedSetup(
+        new Map([
+          [keyId, { ...stored, secretHash: "", innerHash: stored.secretHash }],
+          ["outer", { ...stored, secretHash: hasher.innerHash(secret) }],
+        ]),
+      );
+      expect(verifier.verify(keyId, secret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
+      expect(verifier.verify("outer", secret)).toEqual({ status: "INVALID", reason: "WRONG_SECRET" });
     });
   });
 });
