@@ -6,6 +6,7 @@ import type { Metrics, Tally } from "../metrics";
 import { NextTurnBatch } from "../next-turn-batch";
 import type { RateLimits } from "../rate-limits";
 import { newRequestId, offeredRequestId } from "../request-id";
+import { reportJson, validJson } from "./verification-bodies";
 import type { InvalidReason, VerificationResult, Verifier } from "./verifier";
 
 export const VERIFY_PATH = "/v1/verify";
@@ -19,11 +20,10 @@ const COLON = 0x3a;
 
 interface Reply {
   status: number;
-  body: unknown;
+  /** The body. */
+  json: string;
   headers?: Record<string, string>;
-  /** The body as JSON, when it is built once (the refusals) rather than per request. */
-  json?: string;
-  /** The whole head as writeHead takes it, when it is built once too (see send). */
+  /** The whole head as writeHead takes it, when it is built once (see send). */
   head?: readonly string[];
 }
 
@@ -39,18 +39,19 @@ interface Outgoing {
 /** Synchronous when verification is (a cached credential); a promise when it waits on the database. */
 type Handler = (req: IncomingMessage) => Reply | Promise<Reply>;
 
-/** A reply that is the same every time: its JSON and its head are built once. */
-function fixedReply(reply: Reply): Reply {
-  const json = JSON.stringify(reply.body);
-  return Object.freeze({ ...reply, json, head: Object.freeze(headOf(reply, json, undefined)) });
+function jsonReply(status: number, body: unknown, headers?: Record<string, string>): Reply {
+  return { status, json: JSON.stringify(body), ...(headers ? { headers } : {}) };
 }
 
-const UNAUTHORIZED_BASIC = fixedReply({
-  status: 401,
-  body: { error: "Invalid credentials" },
-  headers: { "www-authenticate": 'Basic realm="analytics", charset="UTF-8"' },
-});
-const NOT_VALID = fixedReply({ status: 401, body: { valid: false } });
+/** A reply that is the same every time: its JSON and its head are built once. */
+function fixedReply(reply: Reply): Reply {
+  return Object.freeze({ ...reply, head: Object.freeze(headOf(reply, undefined)) });
+}
+
+const UNAUTHORIZED_BASIC = fixedReply(
+  jsonReply(401, { error: "Invalid credentials" }, { "www-authenticate": 'Basic realm="analytics", charset="UTF-8"' }),
+);
+const NOT_VALID = fixedReply(jsonReply(401, { valid: false }));
 
 const OUTCOME_LABELS = {
   MALFORMED: "malformed",
@@ -124,7 +125,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     }
     const { keyId, secret } = (typeof parsed === "object" && parsed !== null ? parsed : {}) as Record<string, unknown>;
     return check(req, { keyId, secret }, (result) =>
-      result.status === "VALID" ? { status: 200, body: { valid: true, ...result.credential } } : NOT_VALID,
+      result.status === "VALID" ? { status: 200, json: validJson(result.credential) } : NOT_VALID,
     );
   }
 
@@ -132,7 +133,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     return check(req, basicCredentials(req.headers.authorization), (result) => {
       if (result.status === "INVALID") return UNAUTHORIZED_BASIC;
       const { projectId, keyId } = result.credential;
-      return { status: 200, body: { projectId, keyId, report: sampleReport(projectId) } };
+      return { status: 200, json: reportJson(projectId, keyId) };
     });
   }
 
@@ -147,11 +148,11 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     const blockedFor = limits.blocksVerifications ? limits.verificationBlockedFor(clientIp(req), keyId) : 0;
     if (blockedFor > 0) {
       outcomes.rate_limited.inc();
-      return {
-        status: 429,
-        body: { error: "Too many failed verifications", retryAfterSeconds: blockedFor },
-        headers: { "retry-after": String(blockedFor) },
-      };
+      return jsonReply(
+        429,
+        { error: "Too many failed verifications", retryAfterSeconds: blockedFor },
+        { "retry-after": String(blockedFor) },
+      );
     }
     const settle = (result: VerificationResult): Reply => {
       if (result.status === "INVALID") {
@@ -169,7 +170,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
 
   function badRequest(status: number, error: string): Reply {
     outcomes.bad_request.inc();
-    return { status, body: { error } };
+    return jsonReply(status, { error });
   }
 
   /** Handles the request and returns true if it is a verification route; otherwise leaves it alone. */
@@ -188,15 +189,11 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
       logger.error({ err: error, path, requestId }, "Verification failed");
       outcomes.unavailable.inc();
       if (!res.headersSent) {
-        reply({
-          status: 503,
-          body: { error: "Verification is temporarily unavailable" },
-          headers: { "retry-after": "5" },
-        });
+        reply(jsonReply(503, { error: "Verification is temporarily unavailable" }, { "retry-after": "5" }));
       }
     };
     if (req.method !== route.method) {
-      reply({ status: 405, body: { error: `Use ${route.method}` }, headers: { allow: route.method } });
+      reply(jsonReply(405, { error: `Use ${route.method}` }, { allow: route.method }));
       return true;
     }
     try {
@@ -232,14 +229,13 @@ function basicCredentials(authorization: string | undefined): Presented {
  * reply's head is built once (fixedReply), unless a proxy's request id is echoed in it.
  */
 function send(res: ServerResponse, reply: Reply, requestId: string | undefined): void {
-  const json = reply.json ?? JSON.stringify(reply.body);
   // Node reads the list and never changes it, so the frozen one can be shared by every reply.
-  const head = requestId === undefined && reply.head ? (reply.head as string[]) : headOf(reply, json, requestId);
+  const head = requestId === undefined && reply.head ? (reply.head as string[]) : headOf(reply, requestId);
   res.writeHead(reply.status, head);
-  endInOneWrite(res, json);
+  endInOneWrite(res, reply.json);
 }
 
-function headOf({ headers }: Reply, json: string, requestId: string | undefined): string[] {
+function headOf({ json, headers }: Reply, requestId: string | undefined): string[] {
   const head = [
     "content-type",
     "application/json; charset=utf-8",
@@ -279,15 +275,4 @@ function readBody(req: IncomingMessage): Promise<string | typeof TOO_LARGE> {
     });
     req.on("error", reject);
   });
-}
-
-/** A small deterministic report, enough for a client to see that its credentials opened the door. */
-function sampleReport(projectId: string) {
-  let seed = 0;
-  for (const ch of projectId) seed = (seed * 31 + ch.charCodeAt(0)) >>> 0;
-  return {
-    period: "last_7_days",
-    pageviews: 1000 + (seed % 9000),
-    visitors: 100 + (seed % 900),
-  };
 }
