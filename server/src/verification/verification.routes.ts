@@ -17,6 +17,7 @@ const MAX_AUTHORIZATION_LENGTH = 1024;
 const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 const TOO_LARGE = Symbol("too large");
 const COLON = 0x3a;
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 interface Reply {
   status: number;
@@ -111,11 +112,27 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     [ANALYTICS_REPORT_PATH, { method: "GET", handle: reportRoute }],
   ]);
 
-  async function verifyRoute(req: IncomingMessage): Promise<Reply> {
-    if (!/^application\/json\s*(;|$)/i.test(req.headers["content-type"] ?? "")) {
+  /** Waits for the body with one promise: no async function, whose awaits each cost a turn of the microtask queue. */
+  function verifyRoute(req: IncomingMessage): Reply | Promise<Reply> {
+    if (!JSON_CONTENT_TYPE.test(req.headers["content-type"] ?? "")) {
       return badRequest(415, "Content-Type must be application/json");
     }
-    const body = await readBody(req);
+    return new Promise((resolve, reject) => {
+      readBody(
+        req,
+        (body) => {
+          try {
+            resolve(verifyBody(req, body));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+        reject,
+      );
+    });
+  }
+
+  function verifyBody(req: IncomingMessage, body: string | typeof TOO_LARGE): Reply | Promise<Reply> {
     if (body === TOO_LARGE) return { ...badRequest(413, "Request body too large"), headers: { connection: "close" } };
     let parsed: unknown;
     try {
@@ -251,28 +268,39 @@ function headOf({ json, headers }: Reply, requestId: string | undefined): string
   return head;
 }
 
-/** The request body as text, or TOO_LARGE past MAX_BODY_BYTES (without buffering the rest). */
-function readBody(req: IncomingMessage): Promise<string | typeof TOO_LARGE> {
+/**
+ * Hands over the request body as text, or TOO_LARGE past MAX_BODY_BYTES (without buffering the
+ * rest), once.
+ */
+function readBody(
+  req: IncomingMessage,
+  onBody: (body: string | typeof TOO_LARGE) => void,
+  onError: (error: Error) => void,
+): void {
   const declared = Number(req.headers["content-length"] ?? 0);
-  if (declared > MAX_BODY_BYTES) return Promise.resolve(TOO_LARGE);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        req.removeAllListeners("data");
-        req.resume();
-        resolve(TOO_LARGE);
-      } else {
-        chunks.push(chunk);
-      }
-    });
-    // One chunk is the usual case (a small body arriving with the headers): no copy then.
-    req.on("end", () => {
-      const [only] = chunks;
-      resolve((chunks.length === 1 && only ? only : Buffer.concat(chunks)).toString("utf8"));
-    });
-    req.on("error", reject);
+  if (declared > MAX_BODY_BYTES) {
+    onBody(TOO_LARGE);
+    return;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let tooLarge = false;
+  req.on("data", (chunk: Buffer) => {
+    if (tooLarge) return;
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) {
+      tooLarge = true;
+      chunks.length = 0;
+      onBody(TOO_LARGE);
+    } else {
+      chunks.push(chunk);
+    }
   });
+  // One chunk is the usual case (a small body arriving with the headers): no copy then.
+  req.on("end", () => {
+    if (tooLarge) return;
+    const [only] = chunks;
+    onBody((chunks.length === 1 && only ? only : Buffer.concat(chunks)).toString("utf8"));
+  });
+  req.on("error", onError);
 }
