@@ -21,7 +21,7 @@ const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 interface Reply {
   status: number;
-  /** The body. */
+  /** The body, as JSON text: built by hand for the two hot answers (verification-bodies.ts). */
   json: string;
   headers?: Record<string, string>;
   /** The whole head as writeHead takes it, when it is built once (see send). */
