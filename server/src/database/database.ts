@@ -136,19 +136,7 @@ export class Database {
    */
   async callProcedure<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
-    for (let attempt = 1; ; attempt++) {
-      const progress = { committing: false };
-      try {
-        return await this.callOnce(sql, params, answer, progress);
-      } catch (error) {
-        const errno = mysqlErrno(error);
-        if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
-        if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) {
-          throw asUnavailable(error, progress.committing ? "unknown" : "not-applied");
-        }
-        await sleep(attempt * 10 + Math.random() * 40);
-      }
-    }
+    return retryingDeadlocks(() => this.callOnce(sql, params, answer));
   }
 
   poolStats(): PoolStats | null {
@@ -183,17 +171,8 @@ export class Database {
     return run;
   }
 
-  private async mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.withConnection((runner) => this.runTransaction(runner, work));
-      } catch (error) {
-        const errno = mysqlErrno(error);
-        if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
-        if (errno !== MYSQL_DEADLOCK || attempt > DEADLOCK_RETRIES) throw asUnavailable(error, "not-applied");
-        await sleep(attempt * 10 + Math.random() * 40);
-      }
-    }
+  private mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return retryingDeadlocks(() => this.withConnection((runner) => this.runTransaction(runner, work)));
   }
 
   private async runTransaction<T>(runner: QueryRunner, work: (manager: EntityManager) => Promise<T>): Promise<T> {
@@ -221,14 +200,10 @@ export class Database {
 
   /**
    * One attempt of callProcedure, straight on mysql2 as read() is: TypeORM's query runner would
-   * add nothing to a CALL and a COMMIT. `progress.committing` is set once the COMMIT is sent.
+   * add nothing to a CALL and a COMMIT. A connection lost during the COMMIT leaves the outcome
+   * unknown, as in runTransaction.
    */
-  private async callOnce<R>(
-    sql: string,
-    params: readonly unknown[],
-    answer: (results: unknown) => R,
-    progress: { committing: boolean },
-  ): Promise<R> {
+  private async callOnce<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     const connection = await this.pooledConnection();
     try {
       await this.boundLockWaits(connection);
@@ -242,9 +217,12 @@ export class Database {
         await executeText(connection, "ROLLBACK").catch(() => undefined);
         throw error;
       }
-      progress.committing = true;
       writeAtTurnEnd(connection);
-      await executeText(connection, "COMMIT");
+      try {
+        await executeText(connection, "COMMIT");
+      } catch (error) {
+        throw asUnavailable(error, "unknown");
+      }
       return result;
     } finally {
       connection.release();
@@ -362,6 +340,25 @@ const CONNECTION_ERROR_CODES = new Set([
   "ER_SERVER_SHUTDOWN",
 ]);
 const CONNECTION_ERRNOS = new Set([1053, 1927, 2006, 2013]);
+
+/**
+ * Runs a transaction's attempt again after a deadlock (MySQL chose it as the victim and rolled it
+ * back), a few times with a growing random pause. A lock wait past the session's bound is a
+ * LockTimeoutError; a lost connection is unavailability, the change not applied unless the
+ * attempt already said its COMMIT's outcome is unknown.
+ */
+export async function retryingDeadlocks<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      const errno = mysqlErrno(error);
+      if (errno === MYSQL_LOCK_WAIT_TIMEOUT) throw new LockTimeoutError("Lock wait timeout", { cause: error });
+      if (errno !== MYSQL_DEADLOCK || tries > DEADLOCK_RETRIES) throw asUnavailable(error, "not-applied");
+      await sleep(tries * 10 + Math.random() * 40);
+    }
+  }
+}
 
 function asUnavailable<E>(error: E, outcome: DatabaseUnavailableError["outcome"]): E | DatabaseUnavailableError {
   if (error instanceof DatabaseUnavailableError || error instanceof LockTimeoutError) return error;
