@@ -55,9 +55,9 @@ export interface BenchResults {
   versions: Record<string, string>;
   method: {
     rounds: number;
-    /** A target's throughput per round, in seconds: `slices` slices (lib/interleave.ts) since 2026-12-04. */
+    /** A target's throughput per round, in seconds: `slices` slices (lib/interleave.ts). */
     seconds: number;
-    slices?: number;
+    slices: number;
     latencySeconds: number;
     /** The bare server's single-client runs around a target's, since 2026-12-04. */
     bareLatencySeconds?: number;
@@ -499,12 +499,9 @@ ${notes}
   await writeFormatted(join(ROOT, "docs/performance.md"), markdown);
 }
 
-/** How the verification figures were measured: in slices since 2026-12-04, in whole runs before. */
+/** How the verification figures were measured: in slices, each between two of its baseline's. */
 function verificationMethod(method: BenchResults["method"]): string {
   const bare = "a bare `node:http` server answering 200";
-  if (method.slices === undefined) {
-    return `Throughput at 50 connections for ${method.seconds} s and latency at 1 connection for ${method.latencySeconds} s, after a 1 s warm-up, in ${method.rounds} interleaved rounds: each run sits between two runs of ${bare}, and its ratio is to their mean. The figure is the median ratio over the rounds; the raw column lists every round (req/s vs the baseline's).`;
-  }
   const slice = method.seconds / method.slices;
   return `In each of ${method.rounds} rounds, after a 1 s warm-up, a server's throughput at 50 connections is measured in ${method.slices} slices of ${slice} s, each between two ${slice} s slices of ${bare} (bare, server, bare, server, …, bare: this VM changes speed within seconds, and a slice's neighbours are the nearest measure of its speed), and its latency at 1 connection for ${method.latencySeconds} s between two ${method.bareLatencySeconds ?? 1} s runs of the bare server. A round's ratio is the median of its slices' ratios to the mean of their bare neighbours (a slice during a change of speed is outvoted by the other two); the figure is the median over the rounds; the raw column lists every round (the server's mean req/s vs its bare neighbours', and the round's ratio). The refusals are measured the same way against the positive path instead of bare: their slices alternate with the cached Basic-auth route's on the same server (positive, refusal, positive, …), since their goal is its speed, and the figure is their throughput as a multiple of it.`;
 }

@@ -22,6 +22,7 @@ const DIGEST_BYTES = 32;
 const SECRET_ID_LENGTH = DIGEST + DIGEST_BYTES;
 const SECRET_ID = SECRET_ID_LENGTH + 1;
 const ACTIVE = "A";
+const REVOKED = "R";
 const MALFORMED = "M";
 const INNER_HASH = "I";
 
@@ -32,7 +33,7 @@ export function pack(credential: StoredCredential | null): PackedCredential {
   const wellFormed = secretHash.length === DIGEST_BYTES;
   const digest = wellFormed ? secretHash : "\0".repeat(DIGEST_BYTES);
   // A credential that can never be verified need not remember whether it is revoked.
-  const flag = !wellFormed ? MALFORMED : revoked ? "R" : ACTIVE;
+  const flag = !wellFormed ? MALFORMED : revoked ? REVOKED : ACTIVE;
   return flat(
     flag +
       String(expiresAtMs ?? 0).padStart(DIGEST - EXPIRES_AT, "0") +
@@ -62,10 +63,10 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
   return {
     secretId: packed.slice(SECRET_ID, secretIdEnd),
     projectId: packed.slice(secretIdEnd),
-    secretHash: flag === ACTIVE || flag === "R" ? digest : "",
+    secretHash: flag === ACTIVE || flag === REVOKED ? digest : "",
     innerHash: flag === INNER_HASH ? digest : undefined,
     expiresAtMs: expiresAtMs === 0 ? null : expiresAtMs,
-    revoked: flag === "R",
+    revoked: flag === REVOKED,
   };
 }
 
