@@ -81,7 +81,8 @@ export class RateLimits {
 
   /**
    * Counts a failed verification, in the background (at the next turn of the event loop, together
-   * with the others of this turn); a caller past a limit is then refused locally.
+   * with the others of this turn); a caller past a limit is then refused locally. `keyId` is given
+   * only when a stored credential's secret was guessed wrong.
    */
   countFailedVerification(ip: string, keyId: string | undefined): void {
     this.countFailure(this.failuresByIp, `ip:${ip}`);

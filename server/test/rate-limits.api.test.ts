@@ -195,6 +195,22 @@ describeEachDatabase("rate limits", (createDatabase) => {
       expect((await verify(server, "192.0.2.200", bystander.keyId, bystander.secret)).status).toBe(200);
     });
 
+    it("counts unknown Key IDs and right secrets of revoked credentials against the IP only: neither is a guess at a stored secret", async () => {
+      const stranger = new CredentialFormat().generate();
+      // Another admin: alice has spent two of her three changes in beforeAll.
+      const revoker = await hostToken({ verify: "admin" }, { sub: "verify-revoker@example.com" });
+      const revoked = await createSecret(server, revoker, "verify", "Revoked");
+      const res = await graphqlResponse(server, REVOKE_SECRET, { input: { id: revoked.id } }, revoker);
+      expect(res.body.errors).toBeUndefined();
+      for (const { keyId, secret } of [stranger, revoked]) {
+        // Past the Key ID's limit of three, each from an address of its own: all refused, none blocked.
+        for (let i = 0; i < 5; i++) {
+          expect((await verify(server, `192.0.2.${100 + i}`, keyId, secret)).status).toBe(401);
+        }
+        expect((await verify(server, "192.0.2.150", keyId, secret)).status).toBe(401);
+      }
+    });
+
     it("never counts successful verifications", async () => {
       const ip = "198.51.100.50";
       for (let i = 0; i < 20; i++) {

@@ -173,8 +173,10 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     }
     const settle = (result: VerificationResult): Reply => {
       if (result.status === "INVALID") {
-        // A malformed Key ID is counted against the IP only: attackers choose those strings freely.
-        limits.countFailedVerification(clientIp(req), result.reason === "MALFORMED" ? undefined : keyId);
+        // Only a wrong secret for a stored Key ID is a guess at that credential's secret, so only it
+        // counts against the Key ID. Others count against the IP alone: attackers choose malformed
+        // and unknown Key IDs freely, and a count for each would be a record per random string.
+        limits.countFailedVerification(clientIp(req), result.reason === "WRONG_SECRET" ? keyId : undefined);
         outcomes[OUTCOME_LABELS[result.reason]].inc();
       } else {
         outcomes.valid.inc();
