@@ -38,6 +38,7 @@ async function main(): Promise<void> {
         // Project IDs come with each row: not shared strings.
         projectId: flat(`project-${randomText(12)}`),
         secretHash: flat(randomBytes(32).toString("latin1")),
+        innerHash: undefined,
         expiresAtMs: keyId.endsWith("a") ? Date.now() + 3_600_000 : null,
         revoked: false,
       }),

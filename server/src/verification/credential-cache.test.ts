@@ -6,6 +6,7 @@ const stored = (secretId: string): StoredCredential => ({
   secretId,
   projectId: "acme",
   secretHash: "\x07".repeat(32),
+  innerHash: undefined,
   expiresAtMs: null,
   revoked: false,
 });

@@ -12,7 +12,7 @@ export interface StoredCredential {
    * The inner hash of the secret (SecretHasher.innerHash), once the verification cache has seen
    * it verified: it is checked instead of secretHash, with one SHA-256 instead of two.
    */
-  innerHash?: Digest | undefined;
+  innerHash: Digest | undefined;
   /** When a credential in its grace period stops working (ms since the epoch). */
   expiresAtMs: number | null;
   revoked: boolean;
@@ -103,6 +103,8 @@ function toStoredCredential(row: LookupRow): StoredCredential {
     secretId: row.secret_id,
     projectId: row.project_id,
     secretHash: storedDigest(row.secret_hash),
+    // Set, though never known here, so that every credential the verifier reads has one shape.
+    innerHash: undefined,
     expiresAtMs: toMs(row.expires_at),
     // Revoking a secret revokes its credentials too; the secret's own flag is a second guard.
     revoked: row.revoked_at !== null || row.secret_revoked_at !== null,

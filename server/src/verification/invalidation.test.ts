@@ -12,6 +12,7 @@ const stored: StoredCredential = {
   secretId: "secret-1",
   projectId: "acme",
   secretHash: "\x01".repeat(32),
+  innerHash: undefined,
   expiresAtMs: null,
   revoked: false,
 };

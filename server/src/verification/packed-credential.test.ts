@@ -7,6 +7,7 @@ const credential = (overrides: Partial<StoredCredential> = {}): StoredCredential
   secretId: "0b6f3c2e-8a4d-4f7e-9a43-2d1c5e6f7a8b",
   projectId: "acme-analytics",
   secretHash: randomBytes(32).toString("latin1"),
+  innerHash: undefined,
   expiresAtMs: null,
   revoked: false,
   ...overrides,

@@ -36,6 +36,7 @@ function setup() {
       secretId: `secret-${issued}`,
       projectId: "shop",
       secretHash: storedDigest(hasher.hash(secret)),
+      innerHash: undefined,
       expiresAtMs: null,
       revoked: false,
       ...state,
@@ -175,6 +176,7 @@ describe("Verifier", () => {
       secretId: "secret-1",
       projectId: "shop",
       secretHash: storedDigest(hasher.hash(secret)),
+      innerHash: undefined,
       expiresAtMs: Date.now() + HOUR,
       revoked: false,
     };
@@ -217,6 +219,7 @@ describe("Verifier", () => {
       secretId: "secret-1",
       projectId: "shop",
       secretHash: storedDigest(hasher.hash(secret)),
+      innerHash: undefined,
       expiresAtMs: null,
       revoked: false,
     };
