@@ -1,5 +1,5 @@
 import { describe, expect, it, jest } from "@jest/globals";
-import { BASE62_ALPHABET, encodeBase62, isBase62, randomBase62 } from "./base62";
+import { BASE62_ALPHABET, decodeBase62, encodeBase62, isBase62, randomBase62 } from "./base62";
 
 describe("randomBase62", () => {
   it("returns a text of exactly the requested number of alphabet characters", () => {
@@ -77,5 +77,45 @@ describe("encodeBase62", () => {
     let decoded = 0;
     for (let i = 0; i < encoded.length; i++) decoded = decoded * 62 + BASE62_ALPHABET.indexOf(encoded.charAt(i));
     expect(decoded).toBe(0xffffffff);
+  });
+});
+
+describe("decodeBase62", () => {
+  it("inverts encodeBase62, leading zeros included, for values across the CRC-32 range", () => {
+    for (const value of [0, 1, 61, 62, 3843, 916132831, 0x7fffffff, 0xffffffff, 62 ** 6 - 1]) {
+      expect(decodeBase62(encodeBase62(value, 6))).toBe(value);
+    }
+    expect(decodeBase62("00000z")).toBe(61);
+    expect(decodeBase62("")).toBe(0);
+  });
+
+  it("reads only the span it is given, in place", () => {
+    expect(decodeBase62("xx10yy", 2, 4)).toBe(62);
+    expect(decodeBase62("prefix_000010", 7)).toBe(62);
+  });
+
+  it("answers -1 for any character outside the alphabet, at either end or in the middle", () => {
+    for (const text of ["-00000", "00000-", "00_000", "0000 0", "0000é0", "0000\u00000"]) {
+      expect(decodeBase62(text)).toBe(-1);
+    }
+    // Outside the span, the same characters do not matter.
+    expect(decodeBase62("-00001-", 1, 6)).toBe(1);
+  });
+});
+
+describe("isBase62", () => {
+  it("accepts exactly the 62 alphabet characters", () => {
+    expect(isBase62(BASE62_ALPHABET)).toBe(true);
+    expect(isBase62("")).toBe(true);
+    for (let code = 0; code < 0x180; code++) {
+      const char = String.fromCharCode(code);
+      expect(isBase62(`a${char}b`)).toBe(BASE62_ALPHABET.includes(char));
+    }
+  });
+
+  it("checks only the span it is given", () => {
+    expect(isBase62("__abc__", 2, 5)).toBe(true);
+    expect(isBase62("__abc__", 1, 5)).toBe(false);
+    expect(isBase62("__abc__", 2, 6)).toBe(false);
   });
 });

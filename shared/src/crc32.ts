@@ -10,10 +10,10 @@ const TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 of an ASCII string (each character must be below U+0080). */
-export function crc32Ascii(text: string): number {
+/** CRC-32 of an ASCII string's first `end` characters (each must be below U+0080). */
+export function crc32Ascii(text: string, end = text.length): number {
   let crc = 0xffffffff;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = 0; i < end; i++) {
     crc = (TABLE[(crc ^ text.charCodeAt(i)) & 0xff] as number) ^ (crc >>> 8);
   }
   return (crc ^ 0xffffffff) >>> 0;

@@ -1,5 +1,5 @@
 import { crc32Ascii } from "./crc32";
-import { encodeBase62, isBase62, randomBase62 } from "./base62";
+import { decodeBase62, encodeBase62, isBase62, randomBase62 } from "./base62";
 
 /** The prefixes a deployment stamps on its Key IDs and secrets, so that leaks are easy to scan for. */
 export interface CredentialPrefixes {
@@ -31,6 +31,8 @@ export const CHECKSUM_LENGTH = 6;
 // they reveal about 24 bits of a CRC of the random part, leaving over 166 bits unknown.
 export const SECRET_HINT_LENGTH = 4;
 
+const UNDERSCORE = 0x5f;
+
 interface TokenShape {
   prefix: string;
   randomLength: number;
@@ -41,13 +43,19 @@ function mintToken({ prefix }: TokenShape, random: string): string {
   return head + encodeBase62(crc32Ascii(head), CHECKSUM_LENGTH);
 }
 
+// Read in place, with no slice or encoded checksum made: ≈ 5× faster, and the verifier runs this on
+// every refusal of a cached credential and on every uncached lookup (bench/notes.md).
 function isWellFormedToken(value: string, { prefix, randomLength }: TokenShape): boolean {
-  const headLength = prefix.length + 1 + randomLength;
-  if (value.length !== headLength + CHECKSUM_LENGTH || !value.startsWith(`${prefix}_`)) return false;
-  const head = value.slice(0, headLength);
-  const checksum = value.slice(headLength);
-  if (!isBase62(value.slice(prefix.length + 1))) return false;
-  return encodeBase62(crc32Ascii(head), CHECKSUM_LENGTH) === checksum;
+  const randomStart = prefix.length + 1;
+  const headLength = randomStart + randomLength;
+  return (
+    value.length === headLength + CHECKSUM_LENGTH &&
+    value.startsWith(prefix) &&
+    value.charCodeAt(prefix.length) === UNDERSCORE &&
+    isBase62(value, randomStart, headLength) &&
+    // Six base62 characters name each value below 62^6 once, so equal numbers are equal strings.
+    decodeBase62(value, headLength) === crc32Ascii(value, headLength)
+  );
 }
 
 /**
