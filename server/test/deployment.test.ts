@@ -452,6 +452,7 @@ describe("server/Dockerfile", () => {
       "node",
       "--initial-old-space-size=128",
       "--no-allocation-site-pretenuring",
+      "--no-memory-reducer",
       "server/dist/main.js",
     ]);
     expect(imageEnv).toEqual(expect.objectContaining({ NODE_ENV: "production", HOST: "0.0.0.0" }));
