@@ -16,7 +16,8 @@ export class RateLimitedError extends Error {
 }
 
 /**
- * Per-minute limits: changes per admin, and failed verifications per client IP and per Key ID.
+ * Per-minute limits: changes per admin, failed verifications per client IP, and wrong secrets
+ * per stored Key ID.
  * Counters live in Redis when it is configured (shared by every instance) and in memory
  * otherwise, or while Redis is down. Failed verifications are counted after answering, and a
  * caller over the limit is remembered locally, so the verify path never waits on Redis.

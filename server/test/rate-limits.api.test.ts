@@ -195,19 +195,29 @@ describeEachDatabase("rate limits", (createDatabase) => {
       expect((await verify(server, "192.0.2.200", bystander.keyId, bystander.secret)).status).toBe(200);
     });
 
-    it("counts unknown Key IDs and right secrets of revoked credentials against the IP only: neither is a guess at a stored secret", async () => {
+    it("counts unknown Key IDs, and right secrets of revoked and expired credentials, against the IP only: none is a guess at a stored secret", async () => {
       const stranger = new CredentialFormat().generate();
-      // Another admin: alice has spent two of her three changes in beforeAll.
+      // Admins of their own: alice has spent two of her three changes in beforeAll.
       const revoker = await hostToken({ verify: "admin" }, { sub: "verify-revoker@example.com" });
       const revoked = await createSecret(server, revoker, "verify", "Revoked");
-      const res = await graphqlResponse(server, REVOKE_SECRET, { input: { id: revoked.id } }, revoker);
-      expect(res.body.errors).toBeUndefined();
-      for (const { keyId, secret } of [stranger, revoked]) {
+      const revoking = await graphqlResponse(server, REVOKE_SECRET, { input: { id: revoked.id } }, revoker);
+      expect(revoking.body.errors).toBeUndefined();
+      const rotator = await hostToken({ verify: "admin" }, { sub: "verify-rotator@example.com" });
+      const expired = await createSecret(server, rotator, "verify", "Expired");
+      const rotating = await graphqlResponse(
+        server,
+        ROTATE_SECRET,
+        { input: { id: expired.id, gracePeriodSeconds: 1 } },
+        rotator,
+      );
+      expect(rotating.body.errors).toBeUndefined();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      for (const [i, { keyId, secret }] of [stranger, revoked, expired].entries()) {
         // Past the Key ID's limit of three, each from an address of its own: all refused, none blocked.
-        for (let i = 0; i < 5; i++) {
-          expect((await verify(server, `192.0.2.${100 + i}`, keyId, secret)).status).toBe(401);
+        for (let j = 0; j < 5; j++) {
+          expect((await verify(server, `192.0.2.${100 + 10 * i + j}`, keyId, secret)).status).toBe(401);
         }
-        expect((await verify(server, "192.0.2.150", keyId, secret)).status).toBe(401);
+        expect((await verify(server, `192.0.2.${150 + i}`, keyId, secret)).status).toBe(401);
       }
     });
 

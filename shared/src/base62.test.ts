@@ -81,7 +81,7 @@ describe("encodeBase62", () => {
 });
 
 describe("decodeBase62", () => {
-  it("inverts encodeBase62, leading zeros included, for values across the CRC-32 range", () => {
+  it("inverts encodeBase62, leading zeros included, for values across the CRC-32 range and up to 62^6 - 1", () => {
     for (const value of [0, 1, 61, 62, 3843, 916132831, 0x7fffffff, 0xffffffff, 62 ** 6 - 1]) {
       expect(decodeBase62(encodeBase62(value, 6))).toBe(value);
     }

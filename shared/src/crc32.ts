@@ -10,7 +10,7 @@ const TABLE = (() => {
   return table;
 })();
 
-/** CRC-32 of an ASCII string's first `end` characters (each must be below U+0080). */
+/** CRC-32 of an ASCII string's first `end` characters (each must be below U+0080; `end` at most its length). */
 export function crc32Ascii(text: string, end = text.length): number {
   let crc = 0xffffffff;
   for (let i = 0; i < end; i++) {

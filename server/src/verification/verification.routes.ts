@@ -174,8 +174,9 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     const settle = (result: VerificationResult): Reply => {
       if (result.status === "INVALID") {
         // Only a wrong secret for a stored Key ID is a guess at that credential's secret, so only it
-        // counts against the Key ID. Others count against the IP alone: attackers choose malformed
-        // and unknown Key IDs freely, and a count for each would be a record per random string.
+        // counts against the Key ID. Others count against the IP alone: a malformed secret cannot
+        // match, a revoked credential's right one is no guess, and attackers choose unknown Key IDs
+        // freely (a count for each would be a record per random string).
         limits.countFailedVerification(clientIp(req), result.reason === "WRONG_SECRET" ? keyId : undefined);
         outcomes[OUTCOME_LABELS[result.reason]].inc();
       } else {
