@@ -4,7 +4,7 @@ import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
 import { auditEventRow, recordAuditEvent } from "../audit/audit-log";
-import type { Database } from "../database/database";
+import { DatabaseUnavailableError, type Database } from "../database/database";
 import { newRowId } from "../database/row-id";
 import { hydrateRows, insertRow, selectRows, updateRow } from "../database/rows";
 import { conflict, limitExceeded, notFound } from "../errors";
@@ -130,10 +130,14 @@ export class ApiSecretService {
       details: {},
     });
     const change: RotationChange = { now, graceEndsAt, gracePeriodSeconds: input.gracePeriodSeconds, next, audit };
-    const { apiSecret, current, changed } =
+    const rotating =
       this.db.dialect === "mysql"
-        ? await this.rotateInOneCall(actor, action, change)
-        : await this.db.transaction((manager) => this.rotateInTransaction(manager, change));
+        ? this.rotateInOneCall(actor, action, change)
+        : this.db.transaction((manager) => this.rotateInTransaction(manager, change));
+    const { apiSecret, current, changed } = await rotating.catch(async (error: unknown) => {
+      if (mayHaveCommitted(error)) await this.forgetNewestCredentials(input.id);
+      throw error;
+    });
     apiSecret.credentials = graceEndsAt ? [next, current] : [next];
     await this.options.onCredentialsChanged?.(changed);
     return { apiSecret, credentials: issued.plaintext };
@@ -226,7 +230,7 @@ export class ApiSecretService {
     await this.authorize(actor, input.id, "revoke API secrets");
     await this.options.countChange?.(actor.principal.subject);
     const changed: string[] = [];
-    const revoked = await this.db.transaction(async (manager) => {
+    const revoking = this.db.transaction(async (manager) => {
       changed.length = 0;
       const now = this.now();
       const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
@@ -254,8 +258,30 @@ export class ApiSecretService {
       });
       return apiSecret;
     });
+    const revoked = await revoking.catch(async (error: unknown) => {
+      // What the transaction would have ended, dropped from caches whether or not its COMMIT took.
+      if (mayHaveCommitted(error) && changed.length) await this.options.onCredentialsChanged?.(changed);
+      throw error;
+    });
     if (changed.length) await this.options.onCredentialsChanged?.(changed);
     return revoked;
+  }
+
+  /**
+   * After a rotation whose COMMIT went unanswered (it may have been made): the Key IDs it may have
+   * ended are dropped from verification caches all the same, or an ended credential would keep
+   * working from them until its entry's TTL, and the rotation the admin is told to make next would
+   * not reach it. A rotation ends at most the secret's live credentials, its two newest; with the
+   * one it may have added, the newest three. Best effort: if the database does not answer this
+   * either, the cache TTL stays the bound.
+   */
+  private async forgetNewestCredentials(secretId: string): Promise<void> {
+    const newest = await this.db
+      .read<{ key_id: string }>("SELECT key_id FROM credential WHERE secret_id = ? ORDER BY generation DESC LIMIT 3", [
+        secretId,
+      ])
+      .catch(() => []);
+    if (newest.length) await this.options.onCredentialsChanged?.(newest.map((row) => row.key_id));
   }
 
   /** Everything a create writes, made before the database is reached; the name waits for the slot. */
@@ -495,4 +521,9 @@ function defaultName(createdCount: number): string {
 /** The credentials verification accepts at `:expiresAt`, their columns named with `prefix`. */
 function liveCredential(prefix: string): string {
   return `${prefix}revoked_at IS NULL AND (${prefix}expires_at IS NULL OR ${prefix}expires_at > :expiresAt)`;
+}
+
+/** A change whose COMMIT was sent and not answered: it may have been made. */
+function mayHaveCommitted(error: unknown): boolean {
+  return error instanceof DatabaseUnavailableError && error.outcome === "unknown";
 }

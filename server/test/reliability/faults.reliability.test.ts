@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from "@jest/globals";
 import {
   INTERNALS,
   LIST_SECRETS,
+  REVOKE_SECRET,
   ROTATE_SECRET,
   ReliabilitySuite,
   createSecret,
@@ -145,6 +146,82 @@ describe("faults: the database connection cut, the database down, a row lock hel
     expect(retriedRows.credentials.filter((c) => c.revoked_at === null).map((c) => c.key_id)).toEqual([retried.keyId]);
     expect(retriedRows.audit).toEqual(["secret.created", "secret.rotated"]);
     expect(await server.verify(retried.keyId, retried.secret)).toBe(200);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(401);
+  });
+
+  it("connection cut as the rotation's COMMIT is sent: SERVICE_UNAVAILABLE saying the change may have been made; it was not, and a retry succeeds", async () => {
+    const secret = await createSecret(server, admin, PROJECT);
+    const before = await totals();
+
+    const cut = proxy.cutAtCommit("before-commit");
+    const answer = await server.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
+    await cut;
+    expectTypedError(answer, "SERVICE_UNAVAILABLE");
+    // The connection broke after the COMMIT left Keyturn: it cannot know, and says so.
+    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+
+    // MariaDB never saw the COMMIT, so the rotation was rolled back with the connection.
+    expect(await rowsOf(secret.id)).toEqual({
+      credentials: [{ key_id: secret.keyId, revoked_at: null, expires_at: null }],
+      currentKeyId: secret.keyId,
+      audit: ["secret.created"],
+    });
+    expect(await totals()).toEqual(before);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+    // A retry is not held up by the cut transaction's row locks (it would wait 5 s, then CONFLICT).
+    const retried = await rotateSecret(server, admin, secret.id);
+    expect((await rowsOf(secret.id)).currentKeyId).toBe(retried.keyId);
+    expect(await server.verify(retried.keyId, retried.secret)).toBe(200);
+  });
+
+  it("connection cut after MariaDB committed the rotation, before its answer: the same SERVICE_UNAVAILABLE; the rotation stands and the old credential stops", async () => {
+    const secret = await createSecret(server, admin, PROJECT);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+
+    const cut = proxy.cutAtCommit("before-answer");
+    const answer = await server.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
+    await cut;
+    expectTypedError(answer, "SERVICE_UNAVAILABLE");
+    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+
+    // Made, durably: a current credential whose secret nobody saw (the message says to rotate again).
+    const after = await rowsOf(secret.id);
+    expect(after.currentKeyId).not.toBe(secret.keyId);
+    expect(after.credentials).toEqual([
+      { key_id: secret.keyId, revoked_at: expect.any(Date), expires_at: null },
+      { key_id: after.currentKeyId, revoked_at: null, expires_at: null },
+    ]);
+    expect(after.audit).toEqual(["secret.created", "secret.rotated"]);
+    // The old credential, cached by the verification above, stops at once, not at the entry's TTL:
+    // not knowing whether the rotation was made, Keyturn dropped the secret's newest Key IDs anyway.
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(401);
+
+    // As the message advises: rotate again, and the new credentials work.
+    const again = await rotateSecret(server, admin, secret.id);
+    expect(await server.verify(again.keyId, again.secret)).toBe(200);
+    expect((await rowsOf(secret.id)).credentials.filter((c) => c.revoked_at === null).map((c) => c.key_id)).toEqual([
+      again.keyId,
+    ]);
+  });
+
+  it("connection cut after MariaDB committed a revocation, before its answer: SERVICE_UNAVAILABLE saying it may have been made; it was, and the credential stops at once", async () => {
+    const secret = await createSecret(server, admin, PROJECT);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+
+    const cut = proxy.cutAtCommit("before-answer");
+    const answer = await server.graphql(REVOKE_SECRET, { input: { id: secret.id } }, admin);
+    await cut;
+    expect({
+      status: answer.status,
+      codes: errorCodes(answer.body),
+      data: answer.body.data?.revokeSecret ?? null,
+    }).toEqual({ status: 200, codes: ["SERVICE_UNAVAILABLE"], data: null });
+    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+
+    const after = await rowsOf(secret.id);
+    expect(after.credentials).toEqual([{ key_id: secret.keyId, revoked_at: expect.any(Date), expires_at: null }]);
+    expect(after.audit).toEqual(["secret.created", "secret.revoked"]);
+    // Dropped from the cache although the answer never came: not served until the entry's TTL.
     expect(await server.verify(secret.keyId, secret.secret)).toBe(401);
   });
 

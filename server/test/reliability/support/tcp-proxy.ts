@@ -5,16 +5,43 @@
 // - refuse():    stops listening, so new connections get ECONNREFUSED (the database is down);
 // - blackhole(): accepts new connections and never answers (a partition: packets go nowhere);
 // - restore():   forwards again, listening on the same port.
+// - cutAtCommit(): cuts the one connection that commits a change, as its COMMIT is sent (MariaDB
+//                never sees it) or once MariaDB has committed (its OK never arrives).
 import { createServer, connect, type Server, type Socket } from "node:net";
+import { Transform } from "node:stream";
 
 export type ProxyTarget = { host: string; port: number } | { path: string };
 
 export type ProxyMode = "forward" | "refuse" | "blackhole";
 
+/** Where cutAtCommit cuts: before the COMMIT reaches MariaDB, or after it, before its answer. */
+export type CommitCut = "before-commit" | "before-answer";
+
+// MySQL's client protocol: a packet is a 3-byte length and a sequence byte, then the payload, whose
+// first byte names a client's command.
+const COM_QUERY = 0x03;
+const COM_STMT_EXECUTE = 0x17;
+const COMMIT = Buffer.from("COMMIT", "latin1");
+
+function commandOf(chunk: Buffer): number | undefined {
+  return chunk.length > 4 ? chunk[4] : undefined;
+}
+
+/** A text COMMIT, as Keyturn sends it: alone, after a procedure call or a transaction's statements. */
+function isCommit(chunk: Buffer): boolean {
+  return commandOf(chunk) === COM_QUERY && chunk.length === 5 + COMMIT.length && chunk.subarray(5).equals(COMMIT);
+}
+
+interface CommitTrap {
+  where: CommitCut;
+  sprung: () => void;
+}
+
 export class TcpProxy {
   private server: Server | undefined;
   private readonly sockets = new Set<Socket>();
   private currentMode: ProxyMode = "forward";
+  private commitTrap: CommitTrap | undefined;
   /** Connections accepted since start, for tests that want to see the pool reconnect. */
   accepted = 0;
 
@@ -49,6 +76,19 @@ export class TcpProxy {
     for (const socket of this.sockets) socket.destroy();
     this.sockets.clear();
     return cut;
+  }
+
+  /**
+   * Cuts, once, the first connection that sends a COMMIT right after a prepared statement's
+   * execution: a change's procedure call, or a transaction's last statement (Database sends both
+   * through mysql2's execute), never the last-used flush, whose statements TypeORM sends as text.
+   * `before-commit` destroys both sides instead of forwarding the COMMIT; `before-answer` forwards
+   * it and destroys both sides when MariaDB's answer arrives, unread. Resolves when the cut is made.
+   */
+  cutAtCommit(where: CommitCut): Promise<void> {
+    return new Promise((sprung) => {
+      this.commitTrap = { where, sprung };
+    });
   }
 
   /** New connections are refused (ECONNREFUSED); open ones are left alone (call cut() too for a crash). */
@@ -122,8 +162,44 @@ export class TcpProxy {
     }
     const upstream = "path" in this.target ? connect(this.target.path) : connect(this.target.port, this.target.host);
     this.track(upstream, "upstream");
-    client.pipe(upstream);
-    upstream.pipe(client);
+    // Forwarded through two inspectors, for cutAtCommit; otherwise byte for byte.
+    let previous: Buffer | undefined;
+    let cutOnAnswer: (() => void) | undefined;
+    const cutPair = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    const fromClient = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        const trap = this.commitTrap;
+        const before = previous;
+        previous = chunk;
+        if (trap && before && commandOf(before) === COM_STMT_EXECUTE && isCommit(chunk)) {
+          this.commitTrap = undefined;
+          if (trap.where === "before-commit") {
+            cutPair();
+            trap.sprung();
+            return done();
+          }
+          cutOnAnswer = () => {
+            cutPair();
+            trap.sprung();
+          };
+        }
+        done(null, chunk);
+      },
+    });
+    const fromUpstream = new Transform({
+      transform: (chunk: Buffer, _encoding, done) => {
+        if (cutOnAnswer) {
+          cutOnAnswer();
+          return done();
+        }
+        done(null, chunk);
+      },
+    });
+    client.pipe(fromClient).pipe(upstream);
+    upstream.pipe(fromUpstream).pipe(client);
     client.once("close", () => upstream.destroy());
     upstream.once("close", () => client.destroy());
   }
