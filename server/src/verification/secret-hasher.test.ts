@@ -1,9 +1,14 @@
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
-import { sameDigest, SecretHasher, storedDigest } from "./secret-hasher";
+import { sameDigest, SecretHasher, storedDigest, type Digest } from "./secret-hasher";
 
 const PEPPER = "server-side-pepper-0123456789abcdefghij";
 const SECRET = "ktsk_3xQm0c8PzVb6Lr1NwT9yKd4Hs7Ug2Ej5Aa1b2C";
+
+/** The verifier's check of a presented secret against a stored digest (Verifier, no inner hash kept). */
+function matches(hasher: SecretHasher, secret: string, stored: Digest): boolean {
+  return hasher.completes(hasher.innerHash(secret), stored);
+}
 
 describe("SecretHasher", () => {
   const hasher = new SecretHasher(PEPPER);
@@ -62,7 +67,7 @@ describe("SecretHasher", () => {
   it("keeps no bytes of a secret once it is hashed or checked", () => {
     const keeper = new SecretHasher(PEPPER);
     keeper.hash(SECRET);
-    keeper.matches(SECRET, storedDigest(keeper.hash(SECRET)));
+    matches(keeper, SECRET, storedDigest(keeper.hash(SECRET)));
     // The hasher's own buffers (private fields) are all it holds between calls.
     const held = Object.values(keeper).filter((value): value is Buffer => Buffer.isBuffer(value));
     expect(held.length).toBeGreaterThan(0);
@@ -70,22 +75,22 @@ describe("SecretHasher", () => {
   });
 
   it("matches the right secret against its stored hash", () => {
-    expect(hasher.matches(SECRET, storedDigest(hasher.hash(SECRET)))).toBe(true);
+    expect(matches(hasher, SECRET, storedDigest(hasher.hash(SECRET)))).toBe(true);
   });
 
   it("does not match a wrong secret", () => {
     const stored = storedDigest(hasher.hash(SECRET));
-    expect(hasher.matches(`${SECRET.slice(0, -1)}D`, stored)).toBe(false);
-    expect(hasher.matches("", stored)).toBe(false);
+    expect(matches(hasher, `${SECRET.slice(0, -1)}D`, stored)).toBe(false);
+    expect(matches(hasher, "", stored)).toBe(false);
   });
 
   it("does not match a stored digest that differs in any one byte", () => {
     const right = hasher.hash(SECRET);
-    expect(hasher.matches(SECRET, storedDigest(right))).toBe(true);
+    expect(matches(hasher, SECRET, storedDigest(right))).toBe(true);
     for (let byte = 0; byte < 32; byte++) {
       const flipped = Buffer.from(right, "hex");
       flipped[byte] = (flipped[byte] ?? 0) ^ 0x01;
-      expect({ byte, matches: hasher.matches(SECRET, storedDigest(flipped.toString("hex"))) }).toEqual({
+      expect({ byte, matches: matches(hasher, SECRET, storedDigest(flipped.toString("hex"))) }).toEqual({
         byte,
         matches: false,
       });
@@ -93,7 +98,7 @@ describe("SecretHasher", () => {
   });
 
   it("does not match the right secret hashed under another pepper", () => {
-    expect(hasher.matches(SECRET, storedDigest(new SecretHasher(`${PEPPER}x`).hash(SECRET)))).toBe(false);
+    expect(matches(hasher, SECRET, storedDigest(new SecretHasher(`${PEPPER}x`).hash(SECRET)))).toBe(false);
   });
 
   it.each([
@@ -104,7 +109,7 @@ describe("SecretHasher", () => {
     ["128 characters", (hash: string) => hash + hash],
   ])("never matches, and never throws for, a stored value that is %s", (_label, stored) => {
     const hash = hasher.hash(SECRET);
-    expect(hasher.matches(SECRET, storedDigest(stored(hash)))).toBe(false);
+    expect(matches(hasher, SECRET, storedDigest(stored(hash)))).toBe(false);
   });
 
   // Buffer.from(value, "hex") stops at the first character that does not complete a hex pair, so
@@ -115,7 +120,7 @@ describe("SecretHasher", () => {
     ["the hash followed by a newline", (hash: string) => `${hash}\n`],
   ])("never matches a stored value that is %s", (_label, stored) => {
     const hash = hasher.hash(SECRET);
-    expect(hasher.matches(SECRET, storedDigest(stored(hash)))).toBe(false);
+    expect(matches(hasher, SECRET, storedDigest(stored(hash)))).toBe(false);
   });
 
   describe("the inner hash, which a cache keeps for a verified secret", () => {

@@ -54,11 +54,6 @@ export class SecretHasher {
     return Buffer.from(this.outerHash(this.innerHash(secret)), "latin1").toString("hex");
   }
 
-  /** Constant-time comparison with a stored digest (see storedDigest). */
-  matches(secret: string, stored: Digest): boolean {
-    return this.completes(this.innerHash(secret), stored);
-  }
-
   /**
    * The HMAC's inner hash of a secret, H((K ⊕ ipad) ‖ secret): one of its two SHA-256 calls. A
    * cache may keep it for a secret it has seen verified (CredentialCache.keepInnerHash), so that
@@ -81,7 +76,7 @@ export class SecretHasher {
     return digest;
   }
 
-  /** Whether the secret whose inner hash this is has the stored digest as its HMAC. */
+  /** Whether the secret whose inner hash this is has the stored digest as its HMAC, in constant time. */
   completes(inner: Digest, stored: Digest): boolean {
     return stored.length === DIGEST_BYTES && sameDigest(this.outerHash(inner), stored);
   }
