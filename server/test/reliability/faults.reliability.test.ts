@@ -61,17 +61,34 @@ describe("faults: the database connection cut, the database down, a row lock hel
     return { credentials: Number(row?.credentials), audit: Number(row?.audit), secrets: Number(row?.secrets) };
   }
 
-  function expectTypedError(answer: GraphQLAnswer, code: string): void {
+  function expectTypedError(answer: GraphQLAnswer, code: string, mutation = "rotateSecret"): void {
     expect({
       status: answer.status,
       codes: errorCodes(answer.body),
-      data: answer.body.data?.rotateSecret ?? null,
+      data: answer.body.data?.[mutation] ?? null,
     }).toEqual({
       status: 200,
       codes: [code],
       data: null,
     });
     expect(JSON.stringify(answer.body.errors)).not.toMatch(INTERNALS);
+  }
+
+  /** The connection broke after the COMMIT left Keyturn: it cannot know whether it took, and says so. */
+  function expectUnknownOutcome(answer: GraphQLAnswer, mutation = "rotateSecret"): void {
+    expectTypedError(answer, "SERVICE_UNAVAILABLE", mutation);
+    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+  }
+
+  /** The secret as createSecret left it, nothing else written, and its credential still verifying. */
+  async function expectUnchanged(secret: Revealed, before: Awaited<ReturnType<typeof totals>>): Promise<void> {
+    expect(await rowsOf(secret.id)).toEqual({
+      credentials: [{ key_id: secret.keyId, revoked_at: null, expires_at: null }],
+      currentKeyId: secret.keyId,
+      audit: ["secret.created"],
+    });
+    expect(await totals()).toEqual(before);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
   }
 
   beforeAll(async () => {
@@ -131,14 +148,7 @@ describe("faults: the database connection cut, the database down, a row lock hel
         ).length === 0,
       10_000,
     );
-    const after = await rowsOf(secret.id);
-    expect(after).toEqual({
-      credentials: [{ key_id: secret.keyId, revoked_at: null, expires_at: null }],
-      currentKeyId: secret.keyId,
-      audit: ["secret.created"],
-    });
-    expect(await totals()).toEqual(before);
-    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+    await expectUnchanged(secret, before);
 
     const retried = await rotateSecret(server, admin, secret.id);
     const retriedRows = await rowsOf(secret.id);
@@ -156,18 +166,10 @@ describe("faults: the database connection cut, the database down, a row lock hel
     const cut = proxy.cutAtCommit("before-commit");
     const answer = await server.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
     await cut;
-    expectTypedError(answer, "SERVICE_UNAVAILABLE");
-    // The connection broke after the COMMIT left Keyturn: it cannot know, and says so.
-    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+    expectUnknownOutcome(answer);
 
     // MariaDB never saw the COMMIT, so the rotation was rolled back with the connection.
-    expect(await rowsOf(secret.id)).toEqual({
-      credentials: [{ key_id: secret.keyId, revoked_at: null, expires_at: null }],
-      currentKeyId: secret.keyId,
-      audit: ["secret.created"],
-    });
-    expect(await totals()).toEqual(before);
-    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+    await expectUnchanged(secret, before);
     // A retry is not held up by the cut transaction's row locks (it would wait 5 s, then CONFLICT).
     const retried = await rotateSecret(server, admin, secret.id);
     expect((await rowsOf(secret.id)).currentKeyId).toBe(retried.keyId);
@@ -181,8 +183,7 @@ describe("faults: the database connection cut, the database down, a row lock hel
     const cut = proxy.cutAtCommit("before-answer");
     const answer = await server.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
     await cut;
-    expectTypedError(answer, "SERVICE_UNAVAILABLE");
-    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+    expectUnknownOutcome(answer);
 
     // Made, durably: a current credential whose secret nobody saw (the message says to rotate again).
     const after = await rowsOf(secret.id);
@@ -211,12 +212,7 @@ describe("faults: the database connection cut, the database down, a row lock hel
     const cut = proxy.cutAtCommit("before-answer");
     const answer = await server.graphql(REVOKE_SECRET, { input: { id: secret.id } }, admin);
     await cut;
-    expect({
-      status: answer.status,
-      codes: errorCodes(answer.body),
-      data: answer.body.data?.revokeSecret ?? null,
-    }).toEqual({ status: 200, codes: ["SERVICE_UNAVAILABLE"], data: null });
-    expect(answer.body.errors[0].message).toMatch(/may or may not have been made/);
+    expectUnknownOutcome(answer, "revokeSecret");
 
     const after = await rowsOf(secret.id);
     expect(after.credentials).toEqual([{ key_id: secret.keyId, revoked_at: expect.any(Date), expires_at: null }]);
