@@ -105,7 +105,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     });
   }
 
-  it("reads only a secret's live credentials in a rotation and in the list, however many it had", async () => {
+  it("reads only a secret's live credentials in a rotation, the list and a revocation, however many it had", async () => {
     await otherSecrets(200, 5);
     const created = await service.create(actor, { projectId: "acme", name: "history" });
     const id = created.apiSecret.id;
@@ -133,11 +133,17 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     expect(await db.dataSource.manager.countBy(Credential, { secretId: id })).toBe(47);
     const [listed] = await service.list("acme");
     expect(listed?.credentials.map((credential) => credential.generation).sort((a, b) => a - b)).toEqual([46, 47]);
+    // Revoking it against revoking a secret with the same two live credentials and no more history.
+    const fresh = await service.create(actor, { projectId: "acme", name: "fresh" });
+    await service.rotate(actor, { id: fresh.apiSecret.id, gracePeriodSeconds: 60 });
+    const youngRevocation = await rowsRead(() => service.revoke(actor, { id: fresh.apiSecret.id }));
+    const longRevocation = await rowsRead(() => service.revoke(actor, { id }));
     if (db.dialect === "mysql") {
       // A row or two of slack for where the index range ends; the history is 20 and 40 rows.
       expect(revokedHistory).toBeLessThanOrEqual(young! + 2);
       expect(expiredHistory).toBeLessThanOrEqual(young! + 2);
       expect(expiredList).toBeLessThanOrEqual(youngList! + 2);
+      expect(longRevocation).toBeLessThanOrEqual(youngRevocation! + 2);
     }
   });
 });
@@ -231,8 +237,9 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
   itOnMysql(dialect)(
     "rotates a secret while its neighbour's rotation holds its locks",
     async () => {
-      // Ids made one after another sort together in idx_credential_live: the second secret's entries
-      // begin where the first's end. Each has a history, as a secret does after its first rotation.
+      // Ids made one after another sort together in (secret_id, generation): the second secret's
+      // entries begin where the first's end. Each has a history, as a secret does after its first
+      // rotation.
       const first = await service.create(actor, { projectId: "acme" });
       const second = await service.create(actor, { projectId: "acme" });
       expect(first.apiSecret.id < second.apiSecret.id).toBe(true);

@@ -1,5 +1,5 @@
 import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
-import type { EntityManager } from "typeorm";
+import { Brackets, In, type EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
@@ -11,7 +11,7 @@ import { conflict, limitExceeded, notFound } from "../errors";
 import type { SecretHasher } from "../verification/secret-hasher";
 import { ApiSecret } from "./api-secret.entity";
 import type { CreateSecretInput, RevokeSecretInput, RotateSecretInput } from "./api-secret.inputs";
-import { Credential, LIVE_CREDENTIAL_INDEX } from "./credential.entity";
+import { Credential } from "./credential.entity";
 import { Project } from "./project.entity";
 
 export interface ApiSecretServiceOptions {
@@ -53,10 +53,10 @@ export class ApiSecretService {
 
   /**
    * Every secret of the project, newest first, each with the credentials verification accepts now.
-   * The credentials come in a second read that names idx_credential_live with the secrets' ids, so
-   * MySQL reads the live ones by range; a join steps over every credential whose grace period has
-   * ended, and a secret gathers one with each rotation that has a grace period (bench/notes.md).
-   * One transaction, so that both reads see the same snapshot.
+   * Those are among each secret's two newest generations (the current one and the one before, which
+   * may be in its grace period), read by their (secret_id, generation) entries once the current
+   * ones have given each secret's generation: however long a secret's history, nothing else of it
+   * is read. One transaction, so that every read sees the same snapshot.
    */
   list(projectId: string): Promise<ApiSecret[]> {
     const now = this.now();
@@ -66,16 +66,24 @@ export class ApiSecretService {
         order: { createdAt: "DESC", id: "DESC" },
       });
       // A revoked secret's credentials are all revoked.
-      const active = secrets.filter((secret) => !secret.revokedAt).map((secret) => secret.id);
-      const live = active.length
+      const active = secrets.filter((secret) => !secret.revokedAt);
+      const generations = await currentGenerations(manager, active);
+      const newest = new Brackets((query) => {
+        for (const [i, [secretId, generation]] of [...generations].entries()) {
+          query.orWhere(`(credential.secret_id = :secret${i} AND credential.generation >= :generation${i})`, {
+            [`secret${i}`]: secretId,
+            [`generation${i}`]: generation - 1,
+          });
+        }
+      });
+      const live = generations.size
         ? await manager
             .createQueryBuilder(Credential, "credential")
-            .useIndex(LIVE_CREDENTIAL_INDEX)
-            .where("credential.secret_id IN (:...active)", { active })
+            .where(newest)
             .andWhere(liveCredential("credential."), { expiresAt: now })
             .getMany()
         : [];
-      const bySecret = new Map<string, Credential[]>(active.map((id) => [id, []]));
+      const bySecret = new Map<string, Credential[]>(active.map((secret) => [secret.id, []]));
       for (const credential of live) bySecret.get(credential.secretId)?.push(credential);
       for (const secret of secrets) secret.credentials = bySecret.get(secret.id) ?? [];
       return secrets;
@@ -298,7 +306,7 @@ export class ApiSecretService {
       revokedBy: null,
       currentKeyId: issued.keyId,
       secretHint: issued.hint,
-      // Null, as keyturn_create_secret leaves it: the first rotation reads the live range.
+      // Null, as keyturn_create_secret leaves it: the first rotation reads both newest generations.
       soleKeyId: null,
       lastUsedAt: null,
     });
@@ -409,10 +417,9 @@ export class ApiSecretService {
 
   /**
    * The secret's row, then its credentials live at `now`, each locked for this transaction;
-   * authorize() has already vouched for the caller. Two statements rather than one join: the
-   * credentials are read through idx_credential_live, named to MySQL, so the read (and its locks)
-   * reaches the live ones only, never the secret's history; in the join MariaDB sometimes took the
-   * (secret_id, generation) index instead (bench/notes.md). SQLite's planner picks it by itself.
+   * authorize() has already vouched for the caller. The live ones are among the secret's two
+   * newest generations: its current credential gives the generation, and the locking read reaches
+   * those two entries of (secret_id, generation), never the secret's history.
    * Secret first, then credentials: the order every change, and the last-used flush, locks them in.
    */
   private async lockSecret(
@@ -422,12 +429,16 @@ export class ApiSecretService {
   ): Promise<{ apiSecret: ApiSecret; live: Credential[] }> {
     const [apiSecret] = await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
     if (!apiSecret) throw notFound("API secret");
-    const live = await selectRows(
-      manager,
-      Credential,
-      { where: `secret_id = :secretId AND ${liveCredential("")}`, forUpdate: true, useIndex: LIVE_CREDENTIAL_INDEX },
-      { secretId: id, expiresAt: now },
-    );
+    const generation = (await currentGenerations(manager, [apiSecret])).get(id);
+    const live =
+      generation === undefined
+        ? []
+        : await selectRows(
+            manager,
+            Credential,
+            { where: `secret_id = :secretId AND generation >= :generation AND ${liveCredential("")}`, forUpdate: true },
+            { secretId: id, generation: generation - 1, expiresAt: now },
+          );
     return { apiSecret, live };
   }
 
@@ -516,6 +527,20 @@ function revokedConflict(): Error {
 /** An unnamed secret's name: the project's nth. */
 function defaultName(createdCount: number): string {
   return `Secret ${createdCount}`;
+}
+
+/**
+ * Each secret's generation, that of its current credential (found by Key ID). A secret's live
+ * credentials are among its two newest: a rotation ends every live one but the current, which it
+ * may leave in a grace period, then adds the next generation; a revocation ends them all.
+ */
+async function currentGenerations(manager: EntityManager, secrets: ApiSecret[]): Promise<Map<string, number>> {
+  if (!secrets.length) return new Map();
+  const current = await manager.find(Credential, {
+    select: { secretId: true, generation: true },
+    where: { keyId: In(secrets.map((secret) => secret.currentKeyId)) },
+  });
+  return new Map(current.map((credential) => [credential.secretId, credential.generation]));
 }
 
 /** The credentials verification accepts at `:expiresAt`, their columns named with `prefix`. */

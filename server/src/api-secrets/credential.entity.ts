@@ -16,14 +16,10 @@ registerEnumType(CredentialStatus, {
   },
 });
 
-/** A change reads (and locks) a secret's live credentials through this index, never its history. */
-export const LIVE_CREDENTIAL_INDEX = "idx_credential_live";
-
 /** One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed hash. */
 @Entity("credential")
 @Index("uq_credential_key_id", ["keyId"], { unique: true })
 @Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
-@Index(LIVE_CREDENTIAL_INDEX, ["secretId", "revokedAt", "expiresAt"])
 @ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
 export class Credential {
   @PrimaryColumn({ type: "varchar", length: 36 })
@@ -36,7 +32,10 @@ export class Credential {
   @JoinColumn({ name: "secret_id", foreignKeyConstraintName: "fk_credential_secret" })
   apiSecret?: ApiSecret;
 
-  /** 1 for the credential the secret was created with, +1 per rotation; unique per secret. */
+  /**
+   * 1 for the credential the secret was created with, +1 per rotation; unique per secret. Only the
+   * two newest can be live: every read of live credentials goes through this (ApiSecretService).
+   */
   @Column({ type: "integer" })
   generation!: number;
 

@@ -46,7 +46,7 @@ const END_LIVE = `SET
           revoked_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, NULL, p_now),
           expires_at = IF(p_grace_ends_at IS NOT NULL AND key_id = v_current_key_id, p_grace_ends_at, expires_at)`;
 
-const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+export const CREATE_ROTATE_SECRET_V3 = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
   IN p_now DATETIME(3),
@@ -137,7 +137,7 @@ export class SecretSoleKeyId1796600000000 implements MigrationInterface {
         new TableColumn(identifier(runner, { name: COLUMN, length: "64", isNullable: true })),
       );
     }
-    await createProcedure(runner, PROCEDURE, CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V3);
   }
 
   async down(runner: QueryRunner): Promise<void> {

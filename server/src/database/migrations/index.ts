@@ -4,6 +4,7 @@ import { CreateSecretProcedure1796400000000 } from "./1796400000000-CreateSecret
 import { RotateSecretProcedure1796400000001 } from "./1796400000001-RotateSecretProcedure";
 import { RotateSecretReadCommitted1796500000000 } from "./1796500000000-RotateSecretReadCommitted";
 import { SecretSoleKeyId1796600000000 } from "./1796600000000-SecretSoleKeyId";
+import { LiveCredentialsByGeneration1796700000000 } from "./1796700000000-LiveCredentialsByGeneration";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   RotateSecretProcedure1796400000001,
   RotateSecretReadCommitted1796500000000,
   SecretSoleKeyId1796600000000,
+  LiveCredentialsByGeneration1796700000000,
 ];
