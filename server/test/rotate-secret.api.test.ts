@@ -85,7 +85,7 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
   });
 
   // MySQL's procedure ends the current credential by its Key ID while api_secret.sole_key_id names
-  // it (the last rotation had no grace period), and reads the secret's live range otherwise.
+  // it (the last rotation had no grace period), and reads the secret's two newest otherwise.
   it("ends the right credentials whichever way the rotation before it went", async () => {
     const owner = await hostToken({ "sole-keys": "admin" });
     const soleKeyId = async (id: string) =>
@@ -122,7 +122,7 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     expect(listed.credentials).toEqual([expect.objectContaining({ keyId: fifth.keyId, status: "ACTIVE" })]);
   });
 
-  it("reads the live range once a rotation that does not keep sole_key_id has changed the secret", async () => {
+  it("reads the two newest credentials once a rotation that does not keep sole_key_id has changed the secret", async () => {
     // As an instance of an older release would rotate, in plain statements: it moves the secret to
     // a new current credential and leaves the old one in a grace period, but not sole_key_id.
     const owner = await hostToken({ "sole-keys": "admin" });

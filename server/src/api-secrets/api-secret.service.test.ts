@@ -138,6 +138,11 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     await service.rotate(actor, { id: fresh.apiSecret.id, gracePeriodSeconds: 60 });
     const youngRevocation = await rowsRead(() => service.revoke(actor, { id: fresh.apiSecret.id }));
     const longRevocation = await rowsRead(() => service.revoke(actor, { id }));
+    const ended = await db.dataSource.manager.findBy(Credential, { secretId: id });
+    expect(ended.filter((credential) => credential.generation >= 46).map((c) => c.revokedAt !== null)).toEqual([
+      true,
+      true,
+    ]);
     if (db.dialect === "mysql") {
       // A row or two of slack for where the index range ends; the history is 20 and 40 rows.
       expect(revokedHistory).toBeLessThanOrEqual(young! + 2);
@@ -271,8 +276,9 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
         if (finished.length) throw new Error("The second rotation ended before its locks were seen");
       } while (!(await holding()));
 
-      // At REPEATABLE READ the second's locking read also locked the gap before its first entry,
-      // where ending the first secret's credential puts an entry: the first waited for its COMMIT.
+      // At REPEATABLE READ a locking range read of the second's live credentials (through
+      // idx_credential_live, before 2026-12-05) also locked the gap before its first entry, where
+      // ending the first secret's credential put an entry: the first waited for its COMMIT.
       await service.rotate(actor, { id: first.apiSecret.id, gracePeriodSeconds: 0 });
       finished.push("first");
       await rotateSecond;

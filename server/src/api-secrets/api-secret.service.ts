@@ -54,9 +54,9 @@ export class ApiSecretService {
   /**
    * Every secret of the project, newest first, each with the credentials verification accepts now.
    * Those are among each secret's two newest generations (the current one and the one before, which
-   * may be in its grace period), read by their (secret_id, generation) entries once the current
-   * ones have given each secret's generation: however long a secret's history, nothing else of it
-   * is read. One transaction, so that every read sees the same snapshot.
+   * may be in its grace period; see currentGenerations), read by their (secret_id, generation)
+   * entries once the current ones have given each secret's generation: however long a secret's
+   * history, nothing else of it is read. One transaction, so that every read sees the same snapshot.
    */
   list(projectId: string): Promise<ApiSecret[]> {
     const now = this.now();
@@ -418,8 +418,10 @@ export class ApiSecretService {
   /**
    * The secret's row, then its credentials live at `now`, each locked for this transaction;
    * authorize() has already vouched for the caller. The live ones are among the secret's two
-   * newest generations: its current credential gives the generation, and the locking read reaches
-   * those two entries of (secret_id, generation), never the secret's history.
+   * newest generations: its current credential, locked first, gives the generation, and the live
+   * ones are read at those two entries of (secret_id, generation), never elsewhere in the secret's
+   * history. Point reads, not a range: at REPEATABLE READ a range would also lock the entry after
+   * it, the next secret's first credential, and the gap before it.
    * Secret first, then credentials: the order every change, and the last-used flush, locks them in.
    */
   private async lockSecret(
@@ -429,16 +431,21 @@ export class ApiSecretService {
   ): Promise<{ apiSecret: ApiSecret; live: Credential[] }> {
     const [apiSecret] = await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
     if (!apiSecret) throw notFound("API secret");
-    const generation = (await currentGenerations(manager, [apiSecret])).get(id);
-    const live =
-      generation === undefined
-        ? []
-        : await selectRows(
-            manager,
-            Credential,
-            { where: `secret_id = :secretId AND generation >= :generation AND ${liveCredential("")}`, forUpdate: true },
-            { secretId: id, generation: generation - 1, expiresAt: now },
-          );
+    const [current] = await selectRows(
+      manager,
+      Credential,
+      { where: "key_id = :keyId AND secret_id = :secretId", forUpdate: true },
+      { keyId: apiSecret.currentKeyId, secretId: id },
+    );
+    if (!current) return { apiSecret, live: [] };
+    // A first generation has no predecessor: no point read of one that is not there (a gap lock).
+    const newest = current.generation > 1 ? "generation IN (:generation, :generation - 1)" : "generation = :generation";
+    const live = await selectRows(
+      manager,
+      Credential,
+      { where: `secret_id = :secretId AND ${newest} AND ${liveCredential("")}`, forUpdate: true },
+      { secretId: id, generation: current.generation, expiresAt: now },
+    );
     return { apiSecret, live };
   }
 
@@ -532,7 +539,9 @@ function defaultName(createdCount: number): string {
 /**
  * Each secret's generation, that of its current credential (found by Key ID). A secret's live
  * credentials are among its two newest: a rotation ends every live one but the current, which it
- * may leave in a grace period, then adds the next generation; a revocation ends them all.
+ * may leave in a grace period, then adds the next generation; a revocation ends them all. (By the
+ * clock of the instance that rotated: one whose clock is behind may still accept an older one whose
+ * grace period it thought over, until that period ends by its own clock.)
  */
 async function currentGenerations(manager: EntityManager, secrets: ApiSecret[]): Promise<Map<string, number>> {
   if (!secrets.length) return new Map();

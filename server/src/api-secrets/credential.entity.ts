@@ -34,7 +34,8 @@ export class Credential {
 
   /**
    * 1 for the credential the secret was created with, +1 per rotation; unique per secret. Only the
-   * two newest can be live: every read of live credentials goes through this (ApiSecretService).
+   * two newest can be live: changes and the list read live credentials through this index, by
+   * generation (ApiSecretService); verification reads by Key ID.
    */
   @Column({ type: "integer" })
   generation!: number;

@@ -59,7 +59,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     }
   }
 
-  it("adds the live-credentials index even where a stopped start had already built it", async () => {
+  it("adds the live-credentials index even where a stopped start had already built it (a later one drops it)", async () => {
     const db = await open();
     // Back to the first migration only, the schema the index migration found.
     for (let i = 1; i < db.dataSource.migrations.length; i++) await db.dataSource.undoLastMigration();

@@ -91,8 +91,6 @@ export interface RowQuery {
   where: string;
   /** Lock the rows for the transaction (MySQL: FOR UPDATE; SQLite's transactions are serialised already). */
   forUpdate?: boolean;
-  /** An index MySQL must use; SQLite's planner picks it by itself. */
-  useIndex?: string;
 }
 
 /** The rows of `target` that match `query`, as entities with every column set. */
@@ -103,7 +101,7 @@ export async function selectRows<T extends ObjectLiteral>(
   params: Partial<T>,
 ): Promise<T[]> {
   const metadata = manager.dataSource.getMetadata(target);
-  const key = `select ${query.where}|${query.forUpdate === true}|${query.useIndex ?? ""}`;
+  const key = `select ${query.where}|${query.forUpdate === true}`;
   const statement = statementFor<SelectStatement>(metadata, key, () => {
     const mysql = dialectOf(manager.dataSource) === "mysql";
     const columns: ColumnMetadata[] = [];
@@ -115,10 +113,9 @@ export async function selectRows<T extends ObjectLiteral>(
     });
     const read = storedColumns(metadata);
     const names = read.map((column) => quote(manager, column.databaseName)).join(", ");
-    const index = mysql && query.useIndex ? ` USE INDEX (${quote(manager, query.useIndex)})` : "";
     const lock = mysql && query.forUpdate ? " FOR UPDATE" : "";
     return {
-      sql: `SELECT ${names} FROM ${quote(manager, metadata.tableName)}${index} WHERE ${where}${lock}`,
+      sql: `SELECT ${names} FROM ${quote(manager, metadata.tableName)} WHERE ${where}${lock}`,
       columns,
       read,
     };

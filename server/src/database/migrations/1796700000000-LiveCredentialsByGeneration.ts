@@ -6,9 +6,12 @@ import { createProcedure } from "./procedures";
  * Drops idx_credential_live, and keyturn_rotate_secret's fourth version, which finds a secret's
  * live credentials without it.
  *
- * A secret's live credentials are always among its two newest generations: a rotation ends every
- * live credential but the current one, which it leaves in a grace period or ends too, and then
- * adds the next generation; a revocation ends them all. So the current credential (found by the
+ * A secret's live credentials are among its two newest generations: a rotation ends every live
+ * credential but the current one, which it leaves in a grace period or ends too, and then adds the
+ * next generation; a revocation ends them all. (By the clock of the instance that rotates: as with
+ * the fast path, a credential whose grace period has ended by that clock is left as it is, and an
+ * instance whose clock is behind accepts it until the period ends by its own clock, at most the
+ * clocks' skew; no later change reaches it.) So the current credential (found by the
  * secret's current_key_id, through the Key ID's unique index) gives the generation g, and the
  * live ones are read, and locked, at (secret_id, g - 1) and (secret_id, g) of the unique
  * (secret_id, generation) index: two entries, however long the secret's history.
@@ -16,9 +19,9 @@ import { createProcedure } from "./procedures";
  * idx_credential_live had served the same reads, but its entries move whenever a credential is
  * ended or starts a grace period: each rotation delete-marked one entry and inserted another (two
  * of each with a grace period), and InnoDB's purge removed the old ones a second later in one
- * batch. Without it, a rotation with a grace period cost MariaDB 17 % less CPU (median 576
- * against 695 µs) and ran 5–15 % faster in each of six interleaved rounds at 50 admins
- * (bench/notes.md, 2026-12-05). The index was named by every read of live credentials
+ * batch. Without it, a rotation with a grace period at 50 admins cost MariaDB less CPU in each of
+ * ten interleaved rounds (median 484 against 561 µs) and ran faster in nine (bench/notes.md,
+ * 2026-12-05). The index was named by every read of live credentials
  * (`USE INDEX`): an instance of the previous release fails its lists and revocations once this
  * has run, so upgrade every instance together. Its rotations keep working: they call this
  * procedure, whose parameters and answers are the third version's.
