@@ -239,9 +239,15 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
     ]);
   });
 
-  itOnMysql(dialect)(
-    "rotates a secret while its neighbour's rotation holds its locks",
-    async () => {
+  // The neighbour's change takes the procedure's fast path (sole_key_id), its two-newest path, or
+  // the service's revocation (REPEATABLE READ).
+  itOnMysql(dialect).each([
+    { neighbour: "rotation", gracePeriodSeconds: 0 },
+    { neighbour: "rotation", gracePeriodSeconds: 60 },
+    { neighbour: "revocation", gracePeriodSeconds: 60 },
+  ])(
+    "rotates a secret while its neighbour's $neighbour holds its locks (grace periods of $gracePeriodSeconds s)",
+    async ({ neighbour, gracePeriodSeconds }) => {
       // Ids made one after another sort together in (secret_id, generation): the second secret's
       // entries begin where the first's end. Each has a history, as a secret does after its first
       // rotation.
@@ -249,8 +255,8 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
       const second = await service.create(actor, { projectId: "acme" });
       expect(first.apiSecret.id < second.apiSecret.id).toBe(true);
       for (const { apiSecret } of [first, second])
-        await service.rotate(actor, { id: apiSecret.id, gracePeriodSeconds: 0 });
-      // The second's rotation holds its transaction open for two seconds at its last write.
+        await service.rotate(actor, { id: apiSecret.id, gracePeriodSeconds });
+      // The second's change holds its transaction open for two seconds at its last write.
       await db.execute((manager) =>
         manager.query(
           `CREATE TRIGGER audit_slow BEFORE INSERT ON audit_event FOR EACH ROW
@@ -258,10 +264,12 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
         ),
       );
       const finished: string[] = [];
-      const rotateSecond = service
-        .rotate(actor, { id: second.apiSecret.id, gracePeriodSeconds: 0 })
-        .then(() => finished.push("second"));
-      // Until the second's transaction holds its locks (it has ended its credential by then). Not
+      const changeSecond = (
+        neighbour === "rotation"
+          ? service.rotate(actor, { id: second.apiSecret.id, gracePeriodSeconds })
+          : service.revoke(actor, { id: second.apiSecret.id })
+      ).then(() => finished.push("second"));
+      // Until the second's transaction holds its locks (it has ended its credentials by then). Not
       // more often than every 100 ms: InnoDB refreshes innodb_trx only after that long unread.
       const holding = async () => {
         const rows = await db.execute((manager) =>
@@ -273,15 +281,15 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
       };
       do {
         await new Promise((resolve) => setTimeout(resolve, 150));
-        if (finished.length) throw new Error("The second rotation ended before its locks were seen");
+        if (finished.length) throw new Error("The second change ended before its locks were seen");
       } while (!(await holding()));
 
       // At REPEATABLE READ a locking range read of the second's live credentials (through
       // idx_credential_live, before 2026-12-05) also locked the gap before its first entry, where
       // ending the first secret's credential put an entry: the first waited for its COMMIT.
-      await service.rotate(actor, { id: first.apiSecret.id, gracePeriodSeconds: 0 });
+      await service.rotate(actor, { id: first.apiSecret.id, gracePeriodSeconds });
       finished.push("first");
-      await rotateSecond;
+      await changeSecond;
       expect(finished).toEqual(["first", "second"]);
     },
     15_000,

@@ -238,34 +238,37 @@ export class ApiSecretService {
     await this.authorize(actor, input.id, "revoke API secrets");
     await this.options.countChange?.(actor.principal.subject);
     const changed: string[] = [];
-    const revoking = this.db.transaction(async (manager) => {
-      changed.length = 0;
-      const now = this.now();
-      const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
-      apiSecret.credentials = [];
-      if (apiSecret.revokedAt) return apiSecret;
-      changed.push(...live.map((c) => c.keyId));
-      for (const credential of live) await updateRow(manager, Credential, credential.id, { revokedAt: now });
-      apiSecret.revokedAt = now;
-      apiSecret.revokedBy = actor.principal.subject;
-      await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
-      await manager
-        .createQueryBuilder()
-        .update(Project)
-        .set({ activeSecretCount: () => "active_secret_count - 1" })
-        .where("id = :id AND active_secret_count > 0", { id: apiSecret.projectId })
-        .execute();
+    const revoking = this.db.transaction(
+      async (manager) => {
+        changed.length = 0;
+        const now = this.now();
+        const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
+        apiSecret.credentials = [];
+        if (apiSecret.revokedAt) return apiSecret;
+        changed.push(...live.map((c) => c.keyId));
+        for (const credential of live) await updateRow(manager, Credential, credential.id, { revokedAt: now });
+        apiSecret.revokedAt = now;
+        apiSecret.revokedBy = actor.principal.subject;
+        await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
+        await manager
+          .createQueryBuilder()
+          .update(Project)
+          .set({ activeSecretCount: () => "active_secret_count - 1" })
+          .where("id = :id AND active_secret_count > 0", { id: apiSecret.projectId })
+          .execute();
 
-      await recordAuditEvent(manager, {
-        action: AuditAction.SECRET_REVOKED,
-        projectId: apiSecret.projectId,
-        secretId: apiSecret.id,
-        actor,
-        at: now,
-        details: { keyIds: live.map((c) => c.keyId).join(",") },
-      });
-      return apiSecret;
-    });
+        await recordAuditEvent(manager, {
+          action: AuditAction.SECRET_REVOKED,
+          projectId: apiSecret.projectId,
+          secretId: apiSecret.id,
+          actor,
+          at: now,
+          details: { keyIds: live.map((c) => c.keyId).join(",") },
+        });
+        return apiSecret;
+      },
+      { readCommitted: true },
+    );
     const revoked = await revoking.catch(async (error: unknown) => {
       // What the transaction would have ended, dropped from caches whether or not its COMMIT took.
       if (mayHaveCommitted(error) && changed.length) await this.options.onCredentialsChanged?.(changed);
@@ -418,10 +421,11 @@ export class ApiSecretService {
   /**
    * The secret's row, then its credentials live at `now`, each locked for this transaction;
    * authorize() has already vouched for the caller. The live ones are among the secret's two
-   * newest generations: its current credential, locked first, gives the generation, and the live
-   * ones are read at those two entries of (secret_id, generation), never elsewhere in the secret's
-   * history. Point reads, not a range: at REPEATABLE READ a range would also lock the entry after
-   * it, the next secret's first credential, and the gap before it.
+   * newest generations (see currentGenerations): the current credential, read by its Key ID, and
+   * the one before it, read by its (secret_id, generation) entry. The current one not live means
+   * the secret is revoked: nothing is. A revocation runs at READ COMMITTED, as the rotation
+   * procedure does: at REPEATABLE READ these reads also locked the gap before the secret's
+   * entries, where the neighbouring secret's next credential goes (the neighbour test).
    * Secret first, then credentials: the order every change, and the last-used flush, locks them in.
    */
   private async lockSecret(
@@ -434,19 +438,17 @@ export class ApiSecretService {
     const [current] = await selectRows(
       manager,
       Credential,
-      { where: "key_id = :keyId AND secret_id = :secretId", forUpdate: true },
-      { keyId: apiSecret.currentKeyId, secretId: id },
+      { where: `key_id = :keyId AND secret_id = :secretId AND ${liveCredential("")}`, forUpdate: true },
+      { keyId: apiSecret.currentKeyId, secretId: id, expiresAt: now },
     );
-    if (!current) return { apiSecret, live: [] };
-    // A first generation has no predecessor: no point read of one that is not there (a gap lock).
-    const newest = current.generation > 1 ? "generation IN (:generation, :generation - 1)" : "generation = :generation";
-    const live = await selectRows(
+    if (!current || current.generation === 1) return { apiSecret, live: current ? [current] : [] };
+    const previous = await selectRows(
       manager,
       Credential,
-      { where: `secret_id = :secretId AND ${newest} AND ${liveCredential("")}`, forUpdate: true },
-      { secretId: id, generation: current.generation, expiresAt: now },
+      { where: `secret_id = :secretId AND generation = :generation AND ${liveCredential("")}`, forUpdate: true },
+      { secretId: id, generation: current.generation - 1, expiresAt: now },
     );
-    return { apiSecret, live };
+    return { apiSecret, live: [current, ...previous] };
   }
 
   private issue(): { keyId: string; hint: string; plaintext: GeneratedCredential } {

@@ -88,9 +88,14 @@ export class Database {
     return database;
   }
 
-  transaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  /**
+   * `work` in one transaction. MySQL runs it at REPEATABLE READ, one snapshot for all its reads;
+   * `readCommitted` is for a change whose locking reads must take no gap locks (MySQL only: SQLite
+   * runs one transaction at a time).
+   */
+  transaction<T>(work: (manager: EntityManager) => Promise<T>, options: { readCommitted?: boolean } = {}): Promise<T> {
     if (this.dialect === "sqlite") return this.serialised(() => this.dataSource.transaction(work));
-    return this.mysqlTransaction(work);
+    return this.mysqlTransaction(work, options.readCommitted ?? false);
   }
 
   /** Runs reads, or a single self-contained write, outside a transaction (on SQLite, in turn with transactions). */
@@ -171,15 +176,19 @@ export class Database {
     return run;
   }
 
-  private mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return retryingDeadlocks(() => this.withConnection((runner) => this.runTransaction(runner, work)));
+  private mysqlTransaction<T>(work: (manager: EntityManager) => Promise<T>, readCommitted: boolean): Promise<T> {
+    return retryingDeadlocks(() => this.withConnection((runner) => this.runTransaction(runner, work, readCommitted)));
   }
 
-  private async runTransaction<T>(runner: QueryRunner, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+  private async runTransaction<T>(
+    runner: QueryRunner,
+    work: (manager: EntityManager) => Promise<T>,
+    readCommitted: boolean,
+  ): Promise<T> {
     const connection = runnerConnection(runner);
     if (!connection) throw new Error("A MySQL query runner without its connection");
     writeAtTurnEnd(connection);
-    await runner.startTransaction();
+    await runner.startTransaction(readCommitted ? "READ COMMITTED" : undefined);
     let result: T;
     try {
       await this.boundLockWaits(connection);
