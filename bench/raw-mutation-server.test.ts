@@ -85,27 +85,26 @@ onMysql("the raw create and rotation (the mutations' floors in npm run bench)", 
     expect(project.created_secret_count).toBe(1);
   });
 
-  it("rotates through Keyturn's procedure: the old credential ends, the new one is current, an audit event", async () => {
+  it("rotates through Keyturn's procedure: the new credential is current, the old one named nowhere, an audit event", async () => {
     const created = await rawCreate(pool, pepper)("rotate-project", "raw@example.com");
     const rotated = await rawRotate(pool, pepper)(created.secretId, "rotate-project", "raw@example.com");
 
     const generation = (n: number) =>
       queryOne<RowDataPacket>(
-        `SELECT key_id, secret_hash, revoked_at IS NOT NULL AS ended FROM credential
-         WHERE secret_id = '${created.secretId}' AND generation = ${n}`,
+        `SELECT key_id, secret_hash FROM credential WHERE secret_id = '${created.secretId}' AND generation = ${n}`,
         name,
       );
-    expect(await generation(1)).toMatchObject({ key_id: created.keyId, ended: 1 });
+    expect(await generation(1)).toMatchObject({ key_id: created.keyId });
     expect(await generation(2)).toEqual({
       key_id: rotated.keyId,
       secret_hash: createHmac("sha256", pepper).update(rotated.secret).digest("hex"),
-      ended: 0,
     });
+    // Without a grace period the replaced credential is not the previous one: it has ended.
     const secret = await queryOne<RowDataPacket>(
-      `SELECT current_key_id FROM api_secret WHERE id = '${created.secretId}'`,
+      `SELECT current_key_id, previous_key_id FROM api_secret WHERE id = '${created.secretId}'`,
       name,
     );
-    expect(secret.current_key_id).toBe(rotated.keyId);
+    expect(secret).toEqual({ current_key_id: rotated.keyId, previous_key_id: null });
     expect(rotated.keyId.startsWith(`${RAW_CREDENTIAL_FORMAT.prefixes.keyId}_`)).toBe(true);
     expect(await count(`audit_event WHERE action = 'secret.rotated' AND secret_id = '${created.secretId}'`)).toBe(1);
   });

@@ -87,8 +87,8 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
         );
         await run(
           db,
-          "INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at, " +
-            "revoked_at, last_used_at) VALUES (?, ?, 1, ?, ?, ?, ?, NULL, NULL, NULL)",
+          "INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, last_used_at) " +
+            "VALUES (?, ?, 1, ?, ?, ?, ?, NULL)",
           [
             newRowId(),
             created.secretId,
@@ -152,7 +152,7 @@ export function rawRotate(
           null,
         ],
       );
-      // The result sets, then the CALL's status; the last set holds the outcome.
+      // The result set, then the CALL's status; the set holds the outcome.
       const sets = results.filter((set): set is Array<{ outcome?: unknown }> => Array.isArray(set));
       const outcome = sets.at(-1)?.[0]?.outcome;
       if (outcome !== "rotated") throw new Error(`keyturn_rotate_secret answered ${String(outcome)} for ${secretId}`);

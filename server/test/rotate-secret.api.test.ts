@@ -1,8 +1,6 @@
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
-import { Credential } from "../src/api-secrets/credential.entity";
 import { AuditEvent } from "../src/audit/audit-event.entity";
-import { newRowId } from "../src/database/row-id";
 import { describeEachDatabase } from "./support/databases";
 import {
   LIST_SECRETS,
@@ -84,25 +82,37 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
   });
 
-  // MySQL's procedure ends the current credential by its Key ID while api_secret.sole_key_id names
-  // it (the last rotation had no grace period), and reads the secret's two newest otherwise.
-  it("ends the right credentials whichever way the rotation before it went", async () => {
-    const owner = await hostToken({ "sole-keys": "admin" });
-    const soleKeyId = async (id: string) =>
-      (await server.db.dataSource.manager.findOneByOrFail(ApiSecret, { id })).soleKeyId;
-    const first = await createSecret(server, owner, "sole-keys");
-    expect(await soleKeyId(first.id)).toBeNull();
+  // The secret's row names its live credentials: the current one, and the previous one until its
+  // grace period ends. A rotation ends the credential that was previous by naming another.
+  it("keeps the live credentials on the secret's row, whichever way the rotation before it went", async () => {
+    const owner = await hostToken({ "live-keys": "admin" });
+    const named = async (id: string) => {
+      const { currentKeyId, previousKeyId, previousExpiresAt } = await server.db.dataSource.manager.findOneByOrFail(
+        ApiSecret,
+        { id },
+      );
+      return { currentKeyId, previousKeyId, previousExpiresAt: previousExpiresAt?.getTime() ?? null };
+    };
+    const first = await createSecret(server, owner, "live-keys");
+    expect(await named(first.id)).toEqual({ currentKeyId: first.keyId, previousKeyId: null, previousExpiresAt: null });
     const second = await rotateSecret(server, owner, first.id, 0);
-    expect(await soleKeyId(first.id)).toBe(second.keyId);
-    const third = await rotateSecret(server, owner, first.id, 0);
-    expect(await soleKeyId(first.id)).toBe(third.keyId);
+    expect(await named(first.id)).toEqual({ currentKeyId: second.keyId, previousKeyId: null, previousExpiresAt: null });
+    expect(await verifyStatus(server, first.keyId, first.secret)).toBe(401);
+
+    const third = await rotateSecret(server, owner, first.id, HOUR);
+    const graceEnds = (await named(first.id)).previousExpiresAt;
+    expect(await named(first.id)).toEqual({
+      currentKeyId: third.keyId,
+      previousKeyId: second.keyId,
+      previousExpiresAt: graceEnds,
+    });
+    expect(graceEnds).toBeGreaterThan(Date.now() + (HOUR - 60) * 1000);
+    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(200);
+    // Again within the grace period: the credential in it stops at once, the current one starts its own.
+    const fourth = await rotateSecret(server, owner, first.id, HOUR);
+    expect((await named(first.id)).previousKeyId).toBe(third.keyId);
     expect(await verifyStatus(server, second.keyId, second.secret)).toBe(401);
     expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
-
-    const fourth = await rotateSecret(server, owner, first.id, HOUR);
-    expect(await soleKeyId(first.id)).toBeNull();
-    expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
-    expect(await verifyStatus(server, fourth.keyId, fourth.secret)).toBe(200);
     server.advanceClock((HOUR + 1) * 1000);
     try {
       expect(await verifyStatus(server, third.keyId, third.secret)).toBe(401);
@@ -112,46 +122,30 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     }
 
     const fifth = await rotateSecret(server, owner, first.id, 0);
-    expect(await soleKeyId(first.id)).toBe(fifth.keyId);
+    expect(await named(first.id)).toEqual({ currentKeyId: fifth.keyId, previousKeyId: null, previousExpiresAt: null });
     for (const old of [first, second, third, fourth]) {
       expect(await verifyStatus(server, old.keyId, old.secret)).toBe(401);
     }
     expect(await verifyStatus(server, fifth.keyId, fifth.secret)).toBe(200);
-    const list = await server.graphql(LIST_SECRETS, { projectId: "sole-keys" }, owner);
+    const list = await server.graphql(LIST_SECRETS, { projectId: "live-keys" }, owner);
     const listed = list.data?.apiSecrets.find((s: { id: string }) => s.id === first.id);
     expect(listed.credentials).toEqual([expect.objectContaining({ keyId: fifth.keyId, status: "ACTIVE" })]);
   });
 
-  it("reads the two newest credentials once a rotation that does not keep sole_key_id has changed the secret", async () => {
-    // As an instance of an older release would rotate, in plain statements: it moves the secret to
-    // a new current credential and leaves the old one in a grace period, but not sole_key_id.
-    const owner = await hostToken({ "sole-keys": "admin" });
-    const first = await createSecret(server, owner, "sole-keys");
-    const second = await rotateSecret(server, owner, first.id, 0);
-    const manager = server.db.dataSource.manager;
-    const legacyKeyId = `ktid_legacy${second.keyId.slice(11)}`;
-    const now = new Date();
-    await manager.update(Credential, { keyId: second.keyId }, { expiresAt: new Date(now.getTime() + HOUR * 1000) });
-    await manager.insert(Credential, {
-      id: newRowId(),
-      secretId: first.id,
-      generation: 3,
-      keyId: legacyKeyId,
-      secretHash: "ab".repeat(32),
-      hint: "ktsk_…abcd",
-      createdAt: now,
-      expiresAt: null,
-      revokedAt: null,
-      lastUsedAt: null,
-    });
-    await manager.update(ApiSecret, { id: first.id }, { currentKeyId: legacyKeyId });
-    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(200);
-
-    const third = await rotateSecret(server, owner, first.id, 0);
-    expect(await verifyStatus(server, second.keyId, second.secret)).toBe(401);
-    expect(await verifyStatus(server, third.keyId, third.secret)).toBe(200);
-    const legacy = await manager.findOneByOrFail(Credential, { keyId: legacyKeyId });
-    expect(legacy.revokedAt).not.toBeNull();
+  it("writes no credential row but the one it adds", async () => {
+    const owner = await hostToken({ "live-keys": "admin" });
+    const first = await createSecret(server, owner, "live-keys");
+    await rotateSecret(server, owner, first.id, HOUR);
+    const rows = () =>
+      server.db.dataSource.query<Array<Record<string, unknown>>>(
+        "SELECT * FROM credential WHERE secret_id = ? ORDER BY generation",
+        [first.id],
+      );
+    const before = await rows();
+    const third = await rotateSecret(server, owner, first.id, HOUR);
+    const after = await rows();
+    expect(after.slice(0, -1)).toEqual(before);
+    expect(after.at(-1)).toMatchObject({ key_id: third.keyId, generation: 3 });
   });
 
   it("accepts the limits of the grace period, 0 and 7 days", async () => {

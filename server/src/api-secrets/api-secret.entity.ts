@@ -54,12 +54,16 @@ export class ApiSecret {
   currentKeyId!: string;
 
   /**
-   * Not in the API. The Key ID a rotation without a grace period made current, null after one with
-   * a grace period or none: while it equals currentKeyId, the current credential is the only one
-   * that can be live (migration 1796600000000 says why keyturn_rotate_secret reads it).
+   * Not in the API. The Key ID the last rotation with a grace period replaced, which verification
+   * accepts until previousExpiresAt; null after a rotation without one. A secret's live credentials
+   * are its current one and this one (migration 1796800000000 says why they are kept here).
    */
-  @Column({ name: "sole_key_id", type: "varchar", length: 64, nullable: true })
-  soleKeyId!: string | null;
+  @Column({ name: "previous_key_id", type: "varchar", length: 64, nullable: true })
+  previousKeyId!: string | null;
+
+  /** Not in the API: when the previous credential stops being accepted. */
+  @Column({ name: "previous_expires_at", type: "datetime", precision: 3, nullable: true })
+  previousExpiresAt!: Date | null;
 
   @Field(() => String, { description: "A masked reminder of the current secret, e.g. ktsk_…x9Qa. Never the secret." })
   @Column({ name: "secret_hint", type: "varchar", length: 64 })

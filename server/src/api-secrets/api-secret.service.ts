@@ -1,5 +1,5 @@
 import type { CredentialFormat, GeneratedCredential } from "@keyturn/shared";
-import { Brackets, In, type EntityManager } from "typeorm";
+import { In, type EntityManager } from "typeorm";
 import type { Actor } from "../auth/actor";
 import { requireSecretRole } from "../auth/authorize";
 import { AuditAction, AuditEvent } from "../audit/audit-event.entity";
@@ -52,40 +52,21 @@ export class ApiSecretService {
   }
 
   /**
-   * Every secret of the project, newest first, each with the credentials verification accepts now.
-   * Those are among each secret's two newest generations (the current one and the one before, which
-   * may be in its grace period; see currentGenerations), read by their (secret_id, generation)
-   * entries once the current ones have given each secret's generation: however long a secret's
-   * history, nothing else of it is read. One transaction, so that every read sees the same snapshot.
+   * Every secret of the project, newest first, each with the credentials verification accepts now:
+   * its current one and, until its grace period ends, its previous one, read by their Key IDs.
+   * A credential row never changes but for its last use, so the two reads need no transaction.
    */
   list(projectId: string): Promise<ApiSecret[]> {
     const now = this.now();
-    return this.db.transaction(async (manager) => {
+    return this.db.execute(async (manager) => {
       const secrets = await manager.find(ApiSecret, {
         where: { projectId },
         order: { createdAt: "DESC", id: "DESC" },
       });
-      // A revoked secret's credentials are all revoked.
-      const active = secrets.filter((secret) => !secret.revokedAt);
-      const generations = await currentGenerations(manager, active);
-      const newest = new Brackets((query) => {
-        for (const [i, [secretId, generation]] of [...generations].entries()) {
-          query.orWhere(`(credential.secret_id = :secret${i} AND credential.generation >= :generation${i})`, {
-            [`secret${i}`]: secretId,
-            [`generation${i}`]: generation - 1,
-          });
-        }
-      });
-      const live = generations.size
-        ? await manager
-            .createQueryBuilder(Credential, "credential")
-            .where(newest)
-            .andWhere(liveCredential("credential."), { expiresAt: now })
-            .getMany()
-        : [];
-      const bySecret = new Map<string, Credential[]>(active.map((secret) => [secret.id, []]));
-      for (const credential of live) bySecret.get(credential.secretId)?.push(credential);
-      for (const secret of secrets) secret.credentials = bySecret.get(secret.id) ?? [];
+      const keyIds = secrets.flatMap((secret) => liveKeyIds(secret, now));
+      const credentials = keyIds.length ? await manager.find(Credential, { where: { keyId: In(keyIds) } }) : [];
+      const byKeyId = new Map(credentials.map((credential) => [credential.keyId, credential]));
+      for (const secret of secrets) secret.credentials = liveCredentials(secret, now, byKeyId);
       return secrets;
     });
   }
@@ -127,7 +108,7 @@ export class ApiSecretService {
     const graceEndsAt = input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
     const issued = this.issue();
     // Its generation (the current one's + 1) and the audit row's project and details are set once
-    // the secret is locked: by applyRotation and rotateInTransaction here, by the procedure on MySQL.
+    // the secret is locked: by rotateInTransaction here, by the procedure on MySQL.
     const next = this.newCredential(input.id, 0, issued, now);
     const audit = auditEventRow({
       action: AuditAction.SECRET_ROTATED,
@@ -154,7 +135,7 @@ export class ApiSecretService {
   /**
    * MySQL: the rotation's transaction in one call of keyturn_rotate_secret (its migrations say why
    * and what it does). The procedure goes on only in a project where the caller is an admin, and
-   * answers with the live credentials as they were and the secret as it is now.
+   * answers with the secret as it is now, the credential it replaced and the one it ended.
    */
   private async rotateInOneCall(actor: Actor, action: string, change: RotationChange): Promise<Rotated> {
     const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
@@ -179,19 +160,21 @@ export class ApiSecretService {
         audit.userAgent,
       ],
       (results): Rotated | { refusedIn: string | null } => {
-        // Result sets first, then the CALL's own status: [live credentials], [outcome and secret].
+        // One result set, then the CALL's own status: [outcome, with the secret and what it replaced].
         const sets = (results as unknown[]).filter((set): set is Array<Record<string, unknown>> => Array.isArray(set));
-        const outcome = sets.at(-1)?.[0];
+        const outcome = sets[0]?.[0];
         if (outcome?.outcome === "not-admin") return { refusedIn: outcome.project_id as string | null };
         if (outcome?.outcome === "revoked") throw revokedConflict();
         const manager = this.db.dataSource.manager;
         const [apiSecret] = outcome?.outcome === "rotated" ? hydrateRows(manager, ApiSecret, [outcome]) : [];
-        if (!apiSecret || sets.length !== 2)
+        const [current] = apiSecret && outcome ? hydrateRows(manager, Credential, [replacedColumns(outcome)]) : [];
+        if (!apiSecret || !current || sets.length !== 1)
           throw new Error(`keyturn_rotate_secret answered ${JSON.stringify(outcome)}`);
         // The procedure checked the role; so does the service, on the row itself, before the COMMIT.
         requireSecretRole(principal, apiSecret, "admin", action);
-        const live = hydrateRows(manager, Credential, sets[0] ?? []);
-        return { apiSecret, ...applyRotation(apiSecret, live, String(outcome?.previous_key_id), change) };
+        current.expiresAt = graceEndsAt;
+        const ended = typeof outcome?.ended_key_id === "string" ? outcome.ended_key_id : null;
+        return { apiSecret, current, changed: changedKeyIds(current.keyId, ended, next.keyId) };
       },
     );
     if ("refusedIn" in answer) {
@@ -206,31 +189,42 @@ export class ApiSecretService {
   /** SQLite: the same steps as keyturn_rotate_secret, in a transaction (no round trips to save there). */
   private async rotateInTransaction(manager: EntityManager, change: RotationChange): Promise<Rotated> {
     const { now, graceEndsAt, gracePeriodSeconds, next, audit } = change;
-    const { apiSecret, live } = await this.lockSecret(manager, next.secretId, now);
+    const apiSecret = await this.lockSecret(manager, next.secretId);
     if (apiSecret.revokedAt) throw revokedConflict();
-    const rotation = applyRotation(apiSecret, live, apiSecret.currentKeyId, change);
-    for (const credential of live) {
-      await updateRow(manager, Credential, credential.id, {
-        expiresAt: credential.expiresAt,
-        revokedAt: credential.revokedAt,
-      });
-    }
+    const [current] = await selectRows(
+      manager,
+      Credential,
+      { where: "key_id = :keyId" },
+      { keyId: apiSecret.currentKeyId },
+    );
+    if (!current) throw new Error(`Active API secret ${apiSecret.id} has no current credential`);
+    const ended = apiSecret.previousKeyId;
+    next.generation = current.generation + 1;
+    current.expiresAt = graceEndsAt;
+    Object.assign(apiSecret, {
+      rotatedAt: now,
+      currentKeyId: next.keyId,
+      secretHint: next.hint,
+      previousKeyId: graceEndsAt ? current.keyId : null,
+      previousExpiresAt: graceEndsAt,
+    });
     await insertRow(manager, Credential, next);
     await updateRow(manager, ApiSecret, apiSecret.id, {
       rotatedAt: now,
       currentKeyId: next.keyId,
       secretHint: next.hint,
-      soleKeyId: apiSecret.soleKeyId,
+      previousKeyId: apiSecret.previousKeyId,
+      previousExpiresAt: graceEndsAt,
     });
     audit.projectId = apiSecret.projectId;
     audit.details = JSON.stringify({
       keyId: next.keyId,
-      previousKeyId: rotation.current.keyId,
+      previousKeyId: current.keyId,
       gracePeriodSeconds,
       previousExpiresAt: graceEndsAt?.toISOString() ?? null,
     });
     await insertRow(manager, AuditEvent, audit);
-    return { apiSecret, ...rotation };
+    return { apiSecret, current, changed: changedKeyIds(current.keyId, ended, next.keyId) };
   }
 
   /** Ends every credential of the secret at once. Revoking a revoked secret changes nothing. */
@@ -242,11 +236,12 @@ export class ApiSecretService {
       async (manager) => {
         changed.length = 0;
         const now = this.now();
-        const { apiSecret, live } = await this.lockSecret(manager, input.id, now);
+        const apiSecret = await this.lockSecret(manager, input.id);
         apiSecret.credentials = [];
         if (apiSecret.revokedAt) return apiSecret;
-        changed.push(...live.map((c) => c.keyId));
-        for (const credential of live) await updateRow(manager, Credential, credential.id, { revokedAt: now });
+        const live = liveKeyIds(apiSecret, now);
+        // The previous Key ID too, whatever its time: a cache must not keep it from before.
+        changed.push(...changedKeyIds(apiSecret.currentKeyId, apiSecret.previousKeyId));
         apiSecret.revokedAt = now;
         apiSecret.revokedBy = actor.principal.subject;
         await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
@@ -263,7 +258,7 @@ export class ApiSecretService {
           secretId: apiSecret.id,
           actor,
           at: now,
-          details: { keyIds: live.map((c) => c.keyId).join(",") },
+          details: { keyIds: live.join(",") },
         });
         return apiSecret;
       },
@@ -309,8 +304,8 @@ export class ApiSecretService {
       revokedBy: null,
       currentKeyId: issued.keyId,
       secretHint: issued.hint,
-      // Null, as keyturn_create_secret leaves it: the first rotation reads both newest generations.
-      soleKeyId: null,
+      previousKeyId: null,
+      previousExpiresAt: null,
       lastUsedAt: null,
     });
     const credential = this.newCredential(apiSecret.id, 1, issued, now);
@@ -419,36 +414,14 @@ export class ApiSecretService {
   }
 
   /**
-   * The secret's row, then its credentials live at `now`, each locked for this transaction;
-   * authorize() has already vouched for the caller. The live ones are among the secret's two
-   * newest generations (see currentGenerations): the current credential, read by its Key ID, and
-   * the one before it, read by its (secret_id, generation) entry. The current one not live means
-   * the secret is revoked: nothing is. A revocation runs at READ COMMITTED, as the rotation
-   * procedure does: at REPEATABLE READ these reads also locked the gap before the secret's
-   * entries, where the neighbouring secret's next credential goes (the neighbour test).
-   * Secret first, then credentials: the order every change, and the last-used flush, locks them in.
+   * The secret's row, locked for this transaction; authorize() has already vouched for the caller.
+   * Its live credentials are named on it, so no credential row is read or locked. A revocation
+   * runs at READ COMMITTED, as the rotation procedure does.
    */
-  private async lockSecret(
-    manager: EntityManager,
-    id: string,
-    now: Date,
-  ): Promise<{ apiSecret: ApiSecret; live: Credential[] }> {
+  private async lockSecret(manager: EntityManager, id: string): Promise<ApiSecret> {
     const [apiSecret] = await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
     if (!apiSecret) throw notFound("API secret");
-    const [current] = await selectRows(
-      manager,
-      Credential,
-      { where: `key_id = :keyId AND secret_id = :secretId AND ${liveCredential("")}`, forUpdate: true },
-      { keyId: apiSecret.currentKeyId, secretId: id, expiresAt: now },
-    );
-    if (!current || current.generation === 1) return { apiSecret, live: current ? [current] : [] };
-    const previous = await selectRows(
-      manager,
-      Credential,
-      { where: `secret_id = :secretId AND generation = :generation AND ${liveCredential("")}`, forUpdate: true },
-      { secretId: id, generation: current.generation - 1, expiresAt: now },
-    );
-    return { apiSecret, live: [current, ...previous] };
+    return apiSecret;
   }
 
   private issue(): { keyId: string; hint: string; plaintext: GeneratedCredential } {
@@ -470,8 +443,6 @@ export class ApiSecretService {
       secretHash: this.hasher.hash(issued.plaintext.secret),
       hint: issued.hint,
       createdAt: now,
-      expiresAt: null,
-      revokedAt: null,
       lastUsedAt: null,
     });
   }
@@ -504,29 +475,40 @@ interface Rotated {
   changed: string[];
 }
 
-/**
- * A rotation's change to the secret and its credentials live before it, in memory: the current
- * credential works until the grace period ends (or stops now without one), every other live one
- * stops now, and `next` becomes current. Returns the replaced credential and every Key ID touched.
- */
-function applyRotation(
-  apiSecret: ApiSecret,
-  live: Credential[],
-  currentKeyId: string,
-  { now, graceEndsAt, next }: RotationChange,
-): { current: Credential; changed: string[] } {
-  const current = live.find((c) => c.keyId === currentKeyId);
-  if (!current) throw new Error(`Active API secret ${apiSecret.id} has no live current credential`);
-  for (const credential of live) {
-    if (credential === current && graceEndsAt) credential.expiresAt = graceEndsAt;
-    else credential.revokedAt = now;
-  }
-  next.generation = current.generation + 1;
-  apiSecret.rotatedAt = now;
-  apiSecret.currentKeyId = next.keyId;
-  apiSecret.secretHint = next.hint;
-  apiSecret.soleKeyId = graceEndsAt ? null : next.keyId;
-  return { current, changed: [...live.map((c) => c.keyId), next.keyId] };
+/** Every Key ID a change touched, for verification caches to drop: null ones left out. */
+function changedKeyIds(...keyIds: Array<string | null>): string[] {
+  return keyIds.filter((keyId): keyId is string => keyId !== null);
+}
+
+/** The Key IDs verification accepts for `secret` at `now`: current, then previous in its grace period. */
+function liveKeyIds(secret: ApiSecret, now: Date): string[] {
+  if (secret.revokedAt) return [];
+  const previousLive = secret.previousKeyId !== null && (secret.previousExpiresAt?.getTime() ?? 0) > now.getTime();
+  return previousLive && secret.previousKeyId ? [secret.currentKeyId, secret.previousKeyId] : [secret.currentKeyId];
+}
+
+/** `secret`'s live credentials from `byKeyId`, newest first, the previous one with its expiry. */
+function liveCredentials(secret: ApiSecret, now: Date, byKeyId: Map<string, Credential>): Credential[] {
+  return liveKeyIds(secret, now).flatMap((keyId) => {
+    const credential = byKeyId.get(keyId);
+    if (!credential) return [];
+    credential.expiresAt = keyId === secret.currentKeyId ? null : secret.previousExpiresAt;
+    return [credential];
+  });
+}
+
+/** The replaced credential's columns in keyturn_rotate_secret's answer (replaced_*), by their names. */
+function replacedColumns(outcome: Record<string, unknown>): Record<string, unknown> {
+  return {
+    id: outcome.replaced_id,
+    secret_id: outcome.id,
+    generation: outcome.replaced_generation,
+    key_id: outcome.replaced_key_id,
+    secret_hash: outcome.replaced_secret_hash,
+    hint: outcome.replaced_hint,
+    created_at: outcome.replaced_created_at,
+    last_used_at: outcome.replaced_last_used_at,
+  };
 }
 
 function revokedConflict(): Error {
@@ -536,27 +518,6 @@ function revokedConflict(): Error {
 /** An unnamed secret's name: the project's nth. */
 function defaultName(createdCount: number): string {
   return `Secret ${createdCount}`;
-}
-
-/**
- * Each secret's generation, that of its current credential (found by Key ID). A secret's live
- * credentials are among its two newest: a rotation ends every live one but the current, which it
- * may leave in a grace period, then adds the next generation; a revocation ends them all. (By the
- * clock of the instance that rotated: one whose clock is behind may still accept an older one whose
- * grace period it thought over, until that period ends by its own clock.)
- */
-async function currentGenerations(manager: EntityManager, secrets: ApiSecret[]): Promise<Map<string, number>> {
-  if (!secrets.length) return new Map();
-  const current = await manager.find(Credential, {
-    select: { secretId: true, generation: true },
-    where: { keyId: In(secrets.map((secret) => secret.currentKeyId)) },
-  });
-  return new Map(current.map((credential) => [credential.secretId, credential.generation]));
-}
-
-/** The credentials verification accepts at `:expiresAt`, their columns named with `prefix`. */
-function liveCredential(prefix: string): string {
-  return `${prefix}revoked_at IS NULL AND (${prefix}expires_at IS NULL OR ${prefix}expires_at > :expiresAt)`;
 }
 
 /** A change whose COMMIT was sent and not answered: it may have been made. */

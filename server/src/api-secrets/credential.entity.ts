@@ -16,7 +16,11 @@ registerEnumType(CredentialStatus, {
   },
 });
 
-/** One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed hash. */
+/**
+ * One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed
+ * hash. A row never changes but for its last use: whether it is live is its secret's row's to say
+ * (the current Key ID, or the previous one until its grace period ends).
+ */
 @Entity("credential")
 @Index("uq_credential_key_id", ["keyId"], { unique: true })
 @Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
@@ -32,11 +36,7 @@ export class Credential {
   @JoinColumn({ name: "secret_id", foreignKeyConstraintName: "fk_credential_secret" })
   apiSecret?: ApiSecret;
 
-  /**
-   * 1 for the credential the secret was created with, +1 per rotation; unique per secret. Only the
-   * two newest can be live: changes and the list read live credentials through this index, by
-   * generation (ApiSecretService); verification reads by Key ID.
-   */
+  /** 1 for the credential the secret was created with, +1 per rotation; unique per secret. */
   @Column({ type: "integer" })
   generation!: number;
 
@@ -56,13 +56,12 @@ export class Credential {
   @Column({ name: "created_at", type: "datetime", precision: 3 })
   createdAt!: Date;
 
+  /**
+   * Not stored: the secret's row says when its previous credential stops (previousExpiresAt), and
+   * ApiSecretService sets it here on the credential it answers with. Null for the current one.
+   */
   @Field(() => Date, { nullable: true, description: "When an EXPIRING credential stops being accepted." })
-  @Column({ name: "expires_at", type: "datetime", precision: 3, nullable: true })
-  expiresAt!: Date | null;
-
-  // No @Field: GraphQL only ever shows credentials that verification accepts.
-  @Column({ name: "revoked_at", type: "datetime", precision: 3, nullable: true })
-  revokedAt!: Date | null;
+  expiresAt: Date | null = null;
 
   @Field(() => Date, {
     nullable: true,

@@ -74,6 +74,8 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
   it("drops the live-credentials index even where a stopped start had already dropped it, and puts it back", async () => {
     const db = await open();
     expect(await liveCredentialIndexes(db)).toBe(0);
+    // Back to before 1796700000000, which dropped it (the migration after it first).
+    await db.dataSource.undoLastMigration();
     await db.dataSource.undoLastMigration();
     expect(await liveCredentialIndexes(db)).toBe(1);
     // As if a start had dropped the index and stopped before recording the migration.
@@ -83,6 +85,100 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     await db.dataSource.runMigrations();
     expect(await db.dataSource.showMigrations()).toBe(false);
     expect(await liveCredentialIndexes(db)).toBe(0);
+  });
+
+  async function columnsOf(db: Database, table: string): Promise<string[]> {
+    const runner = db.dataSource.createQueryRunner();
+    try {
+      return (await runner.getTable(table))?.columns.map((column) => column.name) ?? [];
+    } finally {
+      await runner.release();
+    }
+  }
+
+  it("moves each secret's live credentials onto its row, and back, even after a start that stopped", async () => {
+    const db = await open();
+    await db.dataSource.undoLastMigration();
+    const future = "2126-01-01 00:00:00.500";
+    const past = "2026-01-01 00:00:00.000";
+    const secret = (id: string, currentKeyId: string, revokedAt: string | null) =>
+      db.dataSource.query(
+        `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint, revoked_at)
+         VALUES (?, 'p', 'n', '${past}', 'me', ?, 'h', ${revokedAt === null ? "NULL" : `'${revokedAt}'`})`,
+        [id, currentKeyId],
+      );
+    const credential = (secretId: string, generation: number, expiresAt: string | null, revokedAt: string | null) =>
+      db.dataSource.query(
+        `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, 'x', 'h', '${past}', ${expiresAt === null ? "NULL" : `'${expiresAt}'`},
+                 ${revokedAt === null ? "NULL" : `'${revokedAt}'`})`,
+        [`${secretId}-${generation}`, secretId, generation, `${secretId}-key-${generation}`],
+      );
+    // grace: its second credential is in a grace period; ended: none is; revoked: revoked; lapsed:
+    // its first credential's grace period is over, never revoked.
+    await secret("grace", "grace-key-3", null);
+    await credential("grace", 1, null, past);
+    await credential("grace", 2, future, null);
+    await credential("grace", 3, null, null);
+    await secret("ended", "ended-key-2", null);
+    await credential("ended", 1, null, past);
+    await credential("ended", 2, null, null);
+    await secret("revoked", "revoked-key-2", past);
+    await credential("revoked", 1, future, null);
+    await credential("revoked", 2, null, past);
+    await secret("lapsed", "lapsed-key-2", null);
+    await credential("lapsed", 1, past, null);
+    await credential("lapsed", 2, null, null);
+    const ms = (value: unknown) =>
+      value === null
+        ? null
+        : value instanceof Date
+          ? value.getTime()
+          : Date.parse(`${(value as string).replace(" ", "T")}Z`);
+    const secrets = async () =>
+      (
+        await db.dataSource.query<Array<{ id: string; previous_key_id: string | null; previous_expires_at: unknown }>>(
+          "SELECT id, previous_key_id, previous_expires_at FROM api_secret ORDER BY id",
+        )
+      ).map((row) => [row.id, row.previous_key_id, ms(row.previous_expires_at)]);
+    const moved = [
+      ["ended", null, null],
+      ["grace", "grace-key-2", ms(future)],
+      ["lapsed", "lapsed-key-1", ms(past)],
+      ["revoked", null, null],
+    ];
+
+    // As if a start had added the first column and stopped (MySQL commits each ALTER at once).
+    await db.dataSource.query("ALTER TABLE api_secret ADD previous_key_id VARCHAR(64) NULL");
+    await db.dataSource.runMigrations();
+    expect(await db.dataSource.showMigrations()).toBe(false);
+    expect(await secrets()).toEqual(moved);
+    expect(await columnsOf(db, "credential")).not.toEqual(expect.arrayContaining(["expires_at"]));
+    expect(await columnsOf(db, "credential")).not.toEqual(expect.arrayContaining(["revoked_at"]));
+    expect(await columnsOf(db, "api_secret")).not.toEqual(expect.arrayContaining(["sole_key_id"]));
+
+    await db.dataSource.undoLastMigration();
+    const credentials = await db.dataSource.query<Array<{ key_id: string; expires_at: unknown; revoked_at: unknown }>>(
+      "SELECT key_id, expires_at, revoked_at FROM credential ORDER BY key_id",
+    );
+    expect(credentials.map((row) => [row.key_id, ms(row.expires_at), row.revoked_at !== null])).toEqual([
+      ["ended-key-1", null, true],
+      ["ended-key-2", null, false],
+      ["grace-key-1", null, true],
+      ["grace-key-2", ms(future), false],
+      ["grace-key-3", null, false],
+      ["lapsed-key-1", ms(past), false],
+      ["lapsed-key-2", null, false],
+      ["revoked-key-1", null, true],
+      ["revoked-key-2", null, true],
+    ]);
+    // And a down that stopped after its first column: it runs again, then up again.
+    await db.dataSource.runMigrations();
+    await db.dataSource.query("ALTER TABLE credential ADD expires_at DATETIME(3) NULL");
+    await db.dataSource.undoLastMigration();
+    expect(await columnsOf(db, "credential")).toEqual(expect.arrayContaining(["expires_at", "revoked_at"]));
+    await db.dataSource.runMigrations();
+    expect(await secrets()).toEqual(moved);
   });
 
   it("leaves the entities and the migrated schema in agreement", async () => {

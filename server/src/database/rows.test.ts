@@ -36,7 +36,8 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
       revokedBy: null,
       currentKeyId: "ktk_abc",
       secretHint: "ktsk_…x9Qa",
-      soleKeyId: null,
+      previousKeyId: null,
+      previousExpiresAt: null,
       lastUsedAt: null,
     });
 
@@ -173,7 +174,7 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
     expect(await stored("api_secret", "00000000-0000-4000-8000-000000000012")).toBeUndefined();
   });
 
-  const credential = (id: string, generation: number, expiresAt: Date | null): Credential =>
+  const credential = (id: string, generation: number, lastUsedAt: Date | null): Credential =>
     db.dataSource.manager.create(Credential, {
       id,
       secretId: "00000000-0000-4000-8000-000000000020",
@@ -182,29 +183,23 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
       secretHash: "ab".repeat(32),
       hint: "ktsk_…x9Qa",
       createdAt: new Date("2026-11-27T10:11:12.345Z"),
-      expiresAt,
-      revokedAt: null,
-      lastUsedAt: null,
+      lastUsedAt,
     });
 
   it("reads entities exactly as TypeORM's find does, converting each parameter as its column", async () => {
     await insertRow(db.dataSource.manager, ApiSecret, secret("00000000-0000-4000-8000-000000000020"));
     await insertRow(db.dataSource.manager, Credential, credential("00000000-0000-4000-8000-000000000021", 1, null));
-    const graceEnds = new Date("2026-11-30T12:00:00.500Z");
-    await insertRow(
-      db.dataSource.manager,
-      Credential,
-      credential("00000000-0000-4000-8000-000000000022", 2, graceEnds),
-    );
-    const live = (at: Date) => ({
-      where: "secret_id = :secretId AND (expires_at IS NULL OR expires_at > :expiresAt)",
-      params: { secretId: "00000000-0000-4000-8000-000000000020", expiresAt: at },
+    const used = new Date("2026-11-30T12:00:00.500Z");
+    await insertRow(db.dataSource.manager, Credential, credential("00000000-0000-4000-8000-000000000022", 2, used));
+    const notUsedSince = (at: Date) => ({
+      where: "secret_id = :secretId AND (last_used_at IS NULL OR last_used_at > :lastUsedAt)",
+      params: { secretId: "00000000-0000-4000-8000-000000000020", lastUsedAt: at },
     });
     const byGeneration = (rows: Credential[]) => [...rows].sort((a, b) => a.generation - b.generation);
 
     const found = await db.dataSource.manager.findBy(Credential, { secretId: "00000000-0000-4000-8000-000000000020" });
     // Outside a transaction (TypeORM's query), and locked inside one (on MySQL a prepared statement).
-    const before = live(new Date("2026-11-30T12:00:00.499Z"));
+    const before = notUsedSince(new Date("2026-11-30T12:00:00.499Z"));
     const outside = await selectRows(db.dataSource.manager, Credential, { where: before.where }, before.params);
     const inside = await db.transaction((manager) =>
       selectRows(manager, Credential, { where: before.where, forUpdate: true }, before.params),
@@ -212,9 +207,9 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
     expect(byGeneration(outside)).toEqual(byGeneration(found));
     expect(byGeneration(inside)).toEqual(byGeneration(found));
     expect(inside[0]).toBeInstanceOf(Credential);
-    expect(byGeneration(inside)[1]?.expiresAt?.toISOString()).toBe("2026-11-30T12:00:00.500Z");
-    // The date parameter is compared to the millisecond: at the grace period's end only one is left.
-    const after = live(graceEnds);
+    expect(byGeneration(inside)[1]?.lastUsedAt?.toISOString()).toBe("2026-11-30T12:00:00.500Z");
+    // The date parameter is compared to the millisecond: at that very time only one is left.
+    const after = notUsedSince(used);
     const left = await db.transaction((manager) =>
       selectRows(manager, Credential, { where: after.where, forUpdate: true }, after.params),
     );

@@ -22,7 +22,7 @@ interface SelectStatement extends Statement {
   read: ColumnMetadata[];
 }
 
-// Per entity, per kind and shape: "insert", "update expiresAt,revokedAt", "select <query>".
+// Per entity, per kind and shape: "insert", "update rotatedAt,currentKeyId", "select <query>".
 const statements = new WeakMap<EntityMetadata, Map<string, Statement>>();
 
 function statementFor<S extends Statement>(metadata: EntityMetadata, key: string, build: () => S): S {

@@ -77,6 +77,37 @@ describeEachDatabase("createCredentialLookup", (createDatabase) => {
     expect(gone).toMatchObject({ secretId: revoked.apiSecret.id, revoked: true });
   });
 
+  it("refuses what the secret's row no longer names: replaced twice, replaced without a grace period, revoked", async () => {
+    const twice = await service.create(admin, { projectId: "shop" });
+    const second = await service.rotate(admin, { id: twice.apiSecret.id, gracePeriodSeconds: 3600 });
+    const third = await service.rotate(admin, { id: twice.apiSecret.id, gracePeriodSeconds: 3600 });
+    const abrupt = await service.create(admin, { projectId: "shop" });
+    await service.rotate(admin, { id: abrupt.apiSecret.id, gracePeriodSeconds: 0 });
+    const revoked = await service.create(admin, { projectId: "shop" });
+    const inGrace = await service.rotate(admin, { id: revoked.apiSecret.id, gracePeriodSeconds: 3600 });
+    await service.revoke(admin, { id: revoked.apiSecret.id });
+    const lookup = createCredentialLookup(db);
+
+    const found = await Promise.all(
+      [
+        twice.credentials.keyId,
+        second.credentials.keyId,
+        third.credentials.keyId,
+        abrupt.credentials.keyId,
+        revoked.credentials.keyId,
+        inGrace.credentials.keyId,
+      ].map((keyId) => lookup(keyId)),
+    );
+    expect(found.map((credential) => [credential?.revoked, credential?.expiresAtMs])).toEqual([
+      [true, null], // named nowhere since the second rotation, though its grace period would run on
+      [false, NOW.getTime() + 3600_000], // the previous one
+      [false, null], // the current one
+      [true, null], // replaced without a grace period
+      [true, NOW.getTime() + 3600_000], // the previous one of a revoked secret: revoked wins
+      [true, null], // the current one of a revoked secret
+    ]);
+  });
+
   it("sends lookups of separate turns separately, and a failed statement fails only its own lookups", async () => {
     const created = await service.create(admin, { projectId: "shop" });
     const lookup = createCredentialLookup(db);

@@ -29,8 +29,8 @@ const BATCH_SIZES = [1, 2, 4, 8, 16, MAX_BATCH];
 const LOOKUPS = BATCH_SIZES.map((size) => ({
   size,
   sql: `
-  SELECT c.key_id, c.secret_hash, c.expires_at, c.revoked_at,
-         s.id AS secret_id, s.project_id, s.revoked_at AS secret_revoked_at
+  SELECT c.key_id, c.secret_hash, s.id AS secret_id, s.project_id, s.revoked_at,
+         s.current_key_id, s.previous_key_id, s.previous_expires_at
   FROM credential c JOIN api_secret s ON s.id = c.secret_id
   WHERE c.key_id IN (${Array.from({ length: size }, () => "?").join(", ")})`,
 }));
@@ -38,11 +38,12 @@ const LOOKUPS = BATCH_SIZES.map((size) => ({
 interface LookupRow {
   key_id: string;
   secret_hash: string;
-  expires_at: Date | string | null;
-  revoked_at: Date | string | null;
   secret_id: string;
   project_id: string;
-  secret_revoked_at: Date | string | null;
+  revoked_at: Date | string | null;
+  current_key_id: string;
+  previous_key_id: string | null;
+  previous_expires_at: Date | string | null;
 }
 
 interface Waiter {
@@ -98,16 +99,22 @@ async function findCredentials(db: Database, keyIds: string[]): Promise<Map<stri
   return new Map(rows.map((row) => [row.key_id, toStoredCredential(row)]));
 }
 
+/**
+ * A credential is live while its secret is not revoked and the secret names it: as its current
+ * credential, or as its previous one until previous_expires_at (migration 1796800000000). Any other
+ * is one a rotation has ended.
+ */
 function toStoredCredential(row: LookupRow): StoredCredential {
+  const current = row.key_id === row.current_key_id;
+  const previous = !current && row.key_id === row.previous_key_id && row.previous_expires_at !== null;
   return {
     secretId: row.secret_id,
     projectId: row.project_id,
     secretHash: storedDigest(row.secret_hash),
     // Set, though never known here, so that every credential the verifier reads has one shape.
     innerHash: undefined,
-    expiresAtMs: toMs(row.expires_at),
-    // Revoking a secret revokes its credentials too; the secret's own flag is a second guard.
-    revoked: row.revoked_at !== null || row.secret_revoked_at !== null,
+    expiresAtMs: previous ? toMs(row.previous_expires_at) : null,
+    revoked: row.revoked_at !== null || !(current || previous),
   };
 }
 

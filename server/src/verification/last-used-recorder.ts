@@ -82,8 +82,8 @@ export class LastUsedRecorder {
       await this.db.transaction(async (manager) => {
         for (const [secondMs, { keyIds, secretIds }] of groupBySecond(batch)) {
           const at = new Date(secondMs);
-          // Secrets before their credentials: the order a rotation or revocation locks them in, so
-          // the two never wait on each other in a cycle.
+          // Secrets before their credentials. No change locks a credential row (a secret's row
+          // names its live credentials), so a change and this flush share only the secret's row.
           for (const [entity, column, ids] of [
             [ApiSecret, "id", [...secretIds]],
             [Credential, "key_id", keyIds],

@@ -111,16 +111,15 @@ describe("concurrency: two instances on one MariaDB database", () => {
 
     // The database: exactly one live credential, the secret's current one; no duplicates; one
     // credential and one audit event per successful rotation.
-    const live = await database.query<{ key_id: string }>(
-      `SELECT key_id FROM credential
-        WHERE secret_id = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(3))`,
+    const [secretRow] = await database.query<{ current_key_id: string; previous_key_id: string | null }>(
+      "SELECT current_key_id, previous_key_id FROM api_secret WHERE id = ?",
       [original.id],
     );
-    const [secretRow] = await database.query<{ current_key_id: string }>(
-      "SELECT current_key_id FROM api_secret WHERE id = ?",
-      [original.id],
-    );
-    expect(live.map((r) => r.key_id)).toEqual([secretRow?.current_key_id]);
+    expect(secretRow?.previous_key_id).toBeNull();
+    const [current] = await database.query<{ key_id: string }>("SELECT key_id FROM credential WHERE key_id = ?", [
+      secretRow?.current_key_id,
+    ]);
+    expect(current?.key_id).toBe(secretRow?.current_key_id);
     const duplicates = await database.query(
       `SELECT key_id AS value FROM credential GROUP BY key_id HAVING COUNT(*) > 1
         UNION ALL SELECT secret_hash FROM credential GROUP BY secret_hash HAVING COUNT(*) > 1
@@ -200,9 +199,6 @@ describe("concurrency: two instances on one MariaDB database", () => {
 
   it("retries a deadlock on the rotation path and never shows it to the client", async () => {
     const secret = await createSecret(a, admin, "deadlock");
-    const [credential] = await database.query<{ id: string }>("SELECT id FROM credential WHERE key_id = ?", [
-      secret.keyId,
-    ]);
     // Ballast makes the blocker the heavier transaction, so InnoDB rolls back the rotation, not it.
     await database.query("CREATE TABLE reliability_ballast (n INT PRIMARY KEY)");
     const blocker = await database.connect();
@@ -212,19 +208,20 @@ describe("concurrency: two instances on one MariaDB database", () => {
       await blocker.query(
         "INSERT INTO reliability_ballast (n) VALUES " + Array.from({ length: 50 }, (_, i) => `(${i})`).join(","),
       );
-      // The last-used writer's order: credential, then api_secret. A rotation locks them the other way round.
-      await blocker.query("UPDATE credential SET last_used_at = UTC_TIMESTAMP(3) WHERE id = ?", [credential?.id]);
+      // A rotation locks the secret's row, then inserts its new credential. The blocker takes the
+      // credential table's whole Key ID range (at REPEATABLE READ, with the gaps where new Key IDs
+      // go), then the secret's row: the other way round.
+      await blocker.query("SELECT id FROM credential WHERE key_id >= '' FOR UPDATE");
       const [[threadRow]] = await blocker.query<Array<{ id: number } & RowDataPacket>>("SELECT CONNECTION_ID() AS id");
       const blockerThread = threadRow?.id;
 
       const rotation = a.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
-      // Wait until the rotation holds the api_secret row and waits for the credential row (its
-      // SELECT … FOR UPDATE reads the secret, then the secret's credentials).
+      // Wait until the rotation holds the api_secret row and waits to insert its credential.
       await waitFor(
-        "the rotation to wait for the credential row lock",
+        "the rotation to wait for the credential table's lock",
         async () => {
           const waiting = await database.query(
-            "SELECT 1 FROM information_schema.processlist WHERE db = ? AND id <> ? AND info LIKE 'SELECT %FOR UPDATE'",
+            "SELECT 1 FROM information_schema.processlist WHERE db = ? AND id <> ? AND info LIKE 'INSERT INTO credential%'",
             [database.name, blockerThread],
           );
           return waiting.length > 0;

@@ -25,7 +25,7 @@ import { createProcedure, dropProcedure } from "./procedures";
  */
 const PROCEDURE = "keyturn_create_secret";
 
-const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+export const CREATE_CREATE_SECRET_V1 = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_project_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_max_active INT,
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
@@ -81,7 +81,7 @@ export class CreateSecretProcedure1796400000000 implements MigrationInterface {
   name = "CreateSecretProcedure1796400000000";
 
   async up(runner: QueryRunner): Promise<void> {
-    await createProcedure(runner, PROCEDURE, CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE_CREATE_SECRET_V1);
   }
 
   async down(runner: QueryRunner): Promise<void> {

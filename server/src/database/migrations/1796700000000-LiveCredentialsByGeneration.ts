@@ -45,7 +45,7 @@ const END_LIVE = `SET
 /** The secret's two newest credentials, the only ones that can be live. */
 const NEWEST_TWO = "secret_id = p_secret_id AND generation IN (v_generation - 1, v_generation)";
 
-const CREATE = `CREATE PROCEDURE ${PROCEDURE}(
+export const CREATE_ROTATE_SECRET_V4 = `CREATE PROCEDURE ${PROCEDURE}(
   IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
   IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
   IN p_now DATETIME(3),
@@ -128,7 +128,7 @@ export class LiveCredentialsByGeneration1796700000000 implements MigrationInterf
 
   async up(runner: QueryRunner): Promise<void> {
     // The procedure first: the third version names the index.
-    await createProcedure(runner, PROCEDURE, CREATE);
+    await createProcedure(runner, PROCEDURE, CREATE_ROTATE_SECRET_V4);
     // MySQL commits DDL at once: a start that stopped after the drop reruns from here.
     const table = await runner.getTable(TABLE);
     if (table?.indices.some((index) => index.name === INDEX)) await runner.dropIndex(TABLE, INDEX);

@@ -5,6 +5,7 @@ import { RotateSecretProcedure1796400000001 } from "./1796400000001-RotateSecret
 import { RotateSecretReadCommitted1796500000000 } from "./1796500000000-RotateSecretReadCommitted";
 import { SecretSoleKeyId1796600000000 } from "./1796600000000-SecretSoleKeyId";
 import { LiveCredentialsByGeneration1796700000000 } from "./1796700000000-LiveCredentialsByGeneration";
+import { LiveCredentialsOnSecret1796800000000 } from "./1796800000000-LiveCredentialsOnSecret";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   RotateSecretReadCommitted1796500000000,
   SecretSoleKeyId1796600000000,
   LiveCredentialsByGeneration1796700000000,
+  LiveCredentialsOnSecret1796800000000,
 ];
