@@ -201,21 +201,16 @@ export class ApiSecretService {
     const ended = apiSecret.previousKeyId;
     next.generation = current.generation + 1;
     current.expiresAt = graceEndsAt;
-    Object.assign(apiSecret, {
+    const moved = {
       rotatedAt: now,
       currentKeyId: next.keyId,
       secretHint: next.hint,
       previousKeyId: graceEndsAt ? current.keyId : null,
       previousExpiresAt: graceEndsAt,
-    });
+    };
+    Object.assign(apiSecret, moved);
     await insertRow(manager, Credential, next);
-    await updateRow(manager, ApiSecret, apiSecret.id, {
-      rotatedAt: now,
-      currentKeyId: next.keyId,
-      secretHint: next.hint,
-      previousKeyId: apiSecret.previousKeyId,
-      previousExpiresAt: graceEndsAt,
-    });
+    await updateRow(manager, ApiSecret, apiSecret.id, moved);
     audit.projectId = apiSecret.projectId;
     audit.details = JSON.stringify({
       keyId: next.keyId,
@@ -482,9 +477,9 @@ function changedKeyIds(...keyIds: Array<string | null>): string[] {
 
 /** The Key IDs verification accepts for `secret` at `now`: current, then previous in its grace period. */
 function liveKeyIds(secret: ApiSecret, now: Date): string[] {
-  if (secret.revokedAt) return [];
-  const previousLive = secret.previousKeyId !== null && (secret.previousExpiresAt?.getTime() ?? 0) > now.getTime();
-  return previousLive && secret.previousKeyId ? [secret.currentKeyId, secret.previousKeyId] : [secret.currentKeyId];
+  const { revokedAt, currentKeyId, previousKeyId, previousExpiresAt } = secret;
+  if (revokedAt) return [];
+  return previousKeyId && previousExpiresAt && previousExpiresAt > now ? [currentKeyId, previousKeyId] : [currentKeyId];
 }
 
 /** `secret`'s live credentials from `byKeyId`, newest first, the previous one with its expiry. */
