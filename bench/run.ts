@@ -622,7 +622,7 @@ async function versions(): Promise<Record<string, string>> {
   }));
   const mariadb = await queryOne<{ v: string }>("SELECT VERSION() AS v");
   const flush = await queryOne<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'innodb_flush_log_at_trx_commit'");
-  // The 1 M database outgrows the default 128 MB: its size tells a reader whether lookups read the disk.
+  // The 1 M database outgrows the default 128 MB: its size tells a reader whether pages come from disk.
   const pool = await queryOne<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'innodb_buffer_pool_size'");
   return {
     node: process.version,

@@ -44,29 +44,14 @@ const CREATE_CREATE_SECRET_V2 = replaceOnce(
 );
 
 /**
- * The rotation procedure's fifth version: its parameters are the fourth's; it answers with one
- * result set (an earlier release's rotations refuse that answer and roll back). The secret's row is locked, the current credential's generation read (a credential
- * never changes but for its last use, so a plain read), the next generation inserted and the
- * secret's row moved on. The answer names the previous credential the rotation ended (if any) and
- * carries the replaced credential's columns (replaced_*) beside the secret's new row.
+ * The rotation procedure's fifth version: the fourth's parameters (its header, taken from it); it
+ * answers with one result set (an earlier release's rotations refuse that answer and roll back).
+ * The secret's row is locked, the current credential's generation read (a credential never
+ * changes but for its last use, so a plain read), the next generation inserted and the secret's
+ * row moved on. The answer names the previous credential the rotation ended (if any) and carries
+ * the replaced credential's columns (replaced_*) beside the secret's new row.
  */
-const CREATE_ROTATE_SECRET_V5 = `CREATE PROCEDURE ${ROTATE_SECRET}(
-  IN p_secret_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_admin_projects TEXT CHARACTER SET utf8mb4 COLLATE utf8mb4_bin,
-  IN p_now DATETIME(3),
-  IN p_grace_ends_at DATETIME(3),
-  IN p_grace_ends_at_iso VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_grace_period_seconds INT,
-  IN p_credential_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_key_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_secret_hash VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_hint VARCHAR(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
-  IN p_audit_id VARCHAR(36) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_audit_action VARCHAR(32) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_actor VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci,
-  IN p_ip VARCHAR(45) CHARACTER SET ascii COLLATE ascii_bin,
-  IN p_user_agent VARCHAR(512) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci
-)
+const CREATE_ROTATE_SECRET_V5 = `${headerOf(CREATE_ROTATE_SECRET_V4)}
 BEGIN
   DECLARE v_project_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin;
   DECLARE v_revoked_at DATETIME(3);
@@ -212,6 +197,13 @@ async function addColumn(runner: QueryRunner, table: string, column: TableColumn
 async function dropColumn(runner: QueryRunner, table: string, column: string): Promise<void> {
   if (!onSqlite(runner)) return runner.dropColumn(table, column);
   await runner.query(`ALTER TABLE "${table}" DROP COLUMN "${column}"`);
+}
+
+/** A procedure's text up to its body: `CREATE PROCEDURE name(…parameters…)`. */
+function headerOf(procedure: string): string {
+  const body = procedure.indexOf("\nBEGIN\n");
+  if (body < 0) throw new Error("headerOf: the procedure has no body");
+  return procedure.slice(0, body);
 }
 
 function replaceOnce(text: string, from: string, to: string): string {
