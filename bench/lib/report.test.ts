@@ -84,6 +84,45 @@ describe("the refusal rows of the report", () => {
   });
 });
 
+describe("the scale rows of the report", () => {
+  const baselines = { "basic-cached-1m": "positive path", "basic-uncached-1m": "uncached 1 k" } as const;
+  /** The committed results, each 1 M server measured against `baseline` (or its own) with these round ratios. */
+  const withScale = (ratios: number[], baseline?: "bare" | "positive path" | "uncached 1 k"): BenchResults => ({
+    ...results,
+    scenarios: results.scenarios.map((s) =>
+      s.id in baselines
+        ? {
+            ...s,
+            baseline: baseline ?? baselines[s.id as keyof typeof baselines],
+            rounds: ratios.map((ratio, i) => ({ ...(s.rounds[i] ?? s.rounds[0]!), ratio })),
+          }
+        : s,
+    ),
+  });
+  const rows = (r: BenchResults) => scenarioFigures(r).filter((f) => f.figure.startsWith("Scale"));
+
+  it("gives the 1 M server's rate as a multiple of its 1 k neighbours', the median of the rounds", () => {
+    const measured = rows(withScale([0.91, 0.83, 1.02]));
+    expect(measured.map((row) => row.figure)).toEqual([
+      "Scale, cached: 1,000,000 stored credentials vs 1 k",
+      "Scale, uncached: 1,000,000 stored credentials vs 1 k",
+    ]);
+    for (const row of measured) {
+      expect(row).toMatchObject({ goal: "≥ 0.85×", value: "0.91×", pass: true, chart: { value: 0.91, goal: 0.85 } });
+      expect(row.raw).toMatch(/^req\/s vs 1 k: \d+\/\d+ \(0\.91\)( ⚠)?, \d+\/\d+ \(0\.83\)( ⚠)?, /);
+    }
+    expect(rows(withScale([0.86, 0.84, 0.8])).map((row) => [row.value, row.pass])).toEqual(
+      Array(2).fill(["0.84×", false]),
+    );
+  });
+
+  it("refuses 1 M servers measured against bare, whose ratios mean something else", () => {
+    expect(() => rows(withScale([1, 1, 1], "bare"))).toThrow("rerun npm run bench");
+    // Each against the other's baseline: the uncached 1 M server against the cached route.
+    expect(() => rows(withScale([1, 1, 1], "positive path"))).toThrow("not the uncached 1 k");
+  });
+});
+
 describe("ratioAgainst", () => {
   it("shows two decimals where they tell the side of the goal", () => {
     expect(ratioAgainst(0.7234, 0.7)).toBe("0.72");
