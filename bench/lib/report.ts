@@ -16,9 +16,9 @@ export interface Measurement {
   baselineP50: number;
   ratio: number;
   p50Ratio: number;
-  /** How far apart its bare runs were (lib/steady.ts); absent in older results. */
+  /** How far apart its baseline's runs were (lib/steady.ts); absent in older results. */
   baselineSpread?: number;
-  /** Its throughput slices, each between two of the bare server's (lib/interleave.ts); absent in older results. */
+  /** Its throughput slices, each between two of its baseline's (lib/interleave.ts); absent in older results. */
   slices?: Slice[];
 }
 
@@ -121,7 +121,7 @@ export function ratioAgainst(value: number, goal: number): string {
 export function collectionsByRound(rounds: readonly FullCollections[]): string {
   return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
 }
-/** The bare runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
+/** Its baseline's runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
 const unsteady = (r: Measurement) => !steady(r.baselineSpread ?? 0);
 const ms = (n: number) => `${n < 1 ? n.toFixed(3) : n.toFixed(1)} ms`;
 
@@ -135,7 +135,7 @@ export function scenarioFigures(results: BenchResults): Figure[] {
   const ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.ratio));
   const p50Ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.p50Ratio));
   const p50 = (s: ScenarioResult) => median(s.rounds.map((r) => r.c1.p50));
-  // A round whose bare runs disagree is marked, so the reader can weigh it.
+  // A round whose baseline's runs disagree is marked, so the reader can weigh it.
   const mark = (r: Measurement) => (unsteady(r) ? " ⚠" : "");
   const raw = (s: ScenarioResult, goal: number) =>
     s.rounds
