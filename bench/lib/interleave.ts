@@ -6,10 +6,10 @@ import type { LoadResult } from "./wrk";
 /**
  * Throughput is measured in slices, each between two slices of a baseline (the bare server; for
  * the refusals the positive path; for a 1 M server the 1 k one of its kind), rather than as one run
- * between two baseline runs. This VM's
- * speed changes within seconds (the bare server at 27 k and at 51 k req/s in runs 12 s apart,
- * 2026-12-04): the nearer a slice's neighbours, the likelier all three ran at one speed, and a
- * slice that straddles a change is outvoted by the others (the round's ratio is their median).
+ * between two baseline runs. This VM's speed changes within seconds (the bare server at 27 k and
+ * at 51 k req/s in runs 12 s apart, 2026-12-04): the nearer a slice's neighbours, the likelier all
+ * three ran at one speed, and a slice that straddles a change is outvoted by the others (the
+ * round's ratio is their median).
  */
 export const SLICES = 3;
 export const SLICE_SECONDS = 1;

@@ -132,6 +132,14 @@ export function scenarioFigures(results: BenchResults): Figure[] {
     if (!s) throw new Error(`no scenario ${id}`);
     return s;
   };
+  /** A scenario whose figure means something only against `baseline`; older results ran against bare. */
+  const measuredAgainst = (id: string, baseline: Baseline) => {
+    const s = get(id);
+    if (s.baseline !== baseline) {
+      throw new Error(`${id} was measured against ${s.baseline ?? "bare"}, not the ${baseline}: rerun npm run bench`);
+    }
+    return s;
+  };
   const ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.ratio));
   const p50Ratio = (s: ScenarioResult) => median(s.rounds.map((r) => r.p50Ratio));
   const p50 = (s: ScenarioResult) => median(s.rounds.map((r) => r.c1.p50));
@@ -188,10 +196,7 @@ export function scenarioFigures(results: BenchResults): Figure[] {
     ["unknown-key", "Refusal, unknown Key ID (negative cache)"],
     ["wrong-secret", "Refusal, wrong secret"],
   ] as const) {
-    const s = get(id);
-    if (s.baseline !== "positive path") {
-      throw new Error(`${id} was measured against bare, not the positive path: rerun npm run bench`);
-    }
+    const s = measuredAgainst(id, "positive path");
     const value = ratio(s);
     // "No slower than the positive path", within the noise of one figure (5 %).
     figures.push({
@@ -209,10 +214,7 @@ export function scenarioFigures(results: BenchResults): Figure[] {
   ] as const) {
     // The 1 M server's slices alternate with the 1 k server's of its kind, as the refusals' with the
     // positive path's: two servers' rates taken seconds apart would carry the VM's drift between.
-    const s = get(id);
-    if (s.baseline !== baseline) {
-      throw new Error(`${id} was measured against ${s.baseline ?? "bare"}, not the ${baseline}: rerun npm run bench`);
-    }
+    const s = measuredAgainst(id, baseline);
     const value = ratio(s);
     figures.push({
       figure: `Scale, ${name}: ${results.method.storedLarge.toLocaleString("en")} stored credentials vs 1 k`,
