@@ -11,8 +11,7 @@ const HEX_DIGEST = /^[0-9a-f]{64}$/;
 const DIGEST_BYTES = 32;
 const BLOCK_BYTES = 64;
 const NEVER_MATCHES: Digest = "";
-// Secrets this long (in UTF-16 units, ≤ 3 UTF-8 bytes each) are hashed in place; Keyturn's own are ~50.
-const IN_PLACE_SECRET_LENGTH = 341;
+const ASCII_END = 0x80;
 
 /**
  * The digest stored as hex in `credential.secret_hash`. A malformed value becomes a digest no
@@ -33,8 +32,15 @@ export function storedDigest(hex: string): Digest {
  * the hashing itself. The digests are createHmac's, byte for byte (see the tests).
  */
 export class SecretHasher {
-  /** K ⊕ ipad, followed by room for a secret: the inner hash's input, rewritten in place. */
-  private readonly inner = Buffer.alloc(BLOCK_BYTES + 3 * IN_PLACE_SECRET_LENGTH);
+  /** K ⊕ ipad. */
+  private readonly innerKey = Buffer.alloc(BLOCK_BYTES);
+  /**
+   * K ⊕ ipad as text, when all its bytes are ASCII (a pepper of at most 64 ASCII characters, as
+   * generated ones are): its UTF-8 is then itself, and the inner hash's input is this text and
+   * the secret, encoded by crypto.hash in its one call. Writing the secret into a buffer first
+   * cost ≈ 1 % of the cached route's throughput (bench/notes.md, 2026-12-05, fifth session).
+   */
+  private readonly innerKeyText: string | null;
   /** K ⊕ opad, followed by the inner digest. */
   private readonly outer = Buffer.alloc(BLOCK_BYTES + DIGEST_BYTES);
 
@@ -44,9 +50,10 @@ export class SecretHasher {
     const key = given.length > BLOCK_BYTES ? hash("sha256", given, "buffer") : given;
     for (let i = 0; i < BLOCK_BYTES; i++) {
       const byte = key[i] ?? 0;
-      this.inner[i] = byte ^ 0x36;
+      this.innerKey[i] = byte ^ 0x36;
       this.outer[i] = byte ^ 0x5c;
     }
+    this.innerKeyText = this.innerKey.every((byte) => byte < ASCII_END) ? this.innerKey.toString("latin1") : null;
   }
 
   /** Hex digest, as stored in `credential.secret_hash`. */
@@ -61,19 +68,10 @@ export class SecretHasher {
    * pepper: without it, no guess can be tested against it.
    */
   innerHash(secret: string): Digest {
-    // Synchronous from start to end, so the shared buffer is never seen half-written. The secret's
-    // bytes are wiped as soon as they are hashed: this long-lived buffer must not keep the last one.
-    if (secret.length > IN_PLACE_SECRET_LENGTH) {
-      return hash(
-        "sha256",
-        Buffer.concat([this.inner.subarray(0, BLOCK_BYTES), Buffer.from(secret, "utf8")]),
-        "binary",
-      );
-    }
-    const end = BLOCK_BYTES + this.inner.write(secret, BLOCK_BYTES, "utf8");
-    const digest = hash("sha256", this.inner.subarray(0, end), "binary");
-    this.inner.fill(0, BLOCK_BYTES, end);
-    return digest;
+    const keyText = this.innerKeyText;
+    return keyText !== null
+      ? hash("sha256", keyText + secret, "binary")
+      : hash("sha256", Buffer.concat([this.innerKey, Buffer.from(secret, "utf8")]), "binary");
   }
 
   /** Whether the secret whose inner hash this is has the stored digest as its HMAC, in constant time. */
