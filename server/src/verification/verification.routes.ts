@@ -6,7 +6,6 @@ import type { Metrics, Tally } from "../metrics";
 import { NextTurnBatch } from "../next-turn-batch";
 import type { RateLimits } from "../rate-limits";
 import { newRequestId, offeredRequestId } from "../request-id";
-import { basicToken } from "./basic-credentials";
 import { reportJson, validJson } from "./verification-bodies";
 import type { InvalidReason, VerificationResult, Verifier } from "./verifier";
 
@@ -15,6 +14,7 @@ export const ANALYTICS_REPORT_PATH = "/analytics/v1/report";
 
 const MAX_BODY_BYTES = 4 * 1024;
 const MAX_AUTHORIZATION_LENGTH = 1024;
+const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 const TOO_LARGE = Symbol("too large");
 const COLON = 0x3a;
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
@@ -235,7 +235,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
  */
 function basicCredentials(authorization: string | undefined): Presented {
   const encoded =
-    authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? basicToken(authorization) : undefined;
+    authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? BASIC.exec(authorization)?.[1] : undefined;
   const decoded = encoded ? Buffer.from(encoded, "base64") : undefined;
   const colon = decoded ? decoded.indexOf(COLON) : -1;
   return !decoded || colon < 0
