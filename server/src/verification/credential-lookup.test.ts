@@ -1,12 +1,12 @@
 import { CredentialFormat } from "@keyturn/shared";
-import { afterEach, beforeEach, expect, it, jest } from "@jest/globals";
+import { afterEach, beforeEach, describe, expect, it, jest } from "@jest/globals";
 import { describeEachDatabase, type TestDatabase } from "../../test/support/databases";
 import { ApiSecretService } from "../api-secrets/api-secret.service";
 import type { Actor } from "../auth/actor";
 import { Principal } from "../auth/principal";
 import { parseDatabaseUrl } from "../config";
 import { Database } from "../database/database";
-import { createCredentialLookup } from "./credential-lookup";
+import { createCredentialLookup, expiryMs } from "./credential-lookup";
 import { SecretHasher, storedDigest } from "./secret-hasher";
 
 const format = new CredentialFormat();
@@ -125,5 +125,17 @@ describeEachDatabase("createCredentialLookup", (createDatabase) => {
       { status: "rejected", reason: expect.any(Error) },
     ]);
     expect(await lookup(created.credentials.keyId)).toMatchObject({ secretId: created.apiSecret.id });
+  });
+});
+
+describe("expiryMs", () => {
+  it.each([
+    ["no end", null, null],
+    ["a Date (mysql2)", new Date("2031-06-01T12:00:00.123Z"), Date.parse("2031-06-01T12:00:00.123Z")],
+    ["UTC text (SQLite)", "2031-06-01 12:00:00.123", Date.parse("2031-06-01T12:00:00.123Z")],
+    ["an invalid Date (MariaDB's zero date)", new Date(NaN), 0],
+    ["text that is no date", "not a date", 0],
+  ])("reads %s", (_label, value, ms) => {
+    expect(expiryMs(value)).toBe(ms);
   });
 });

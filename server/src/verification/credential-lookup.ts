@@ -113,13 +113,18 @@ function toStoredCredential(row: LookupRow): StoredCredential {
     secretHash: storedDigest(row.secret_hash),
     // Set, though never known here, so that every credential the verifier reads has one shape.
     innerHash: undefined,
-    expiresAtMs: previous ? toMs(row.previous_expires_at) : null,
+    expiresAtMs: previous ? expiryMs(row.previous_expires_at) : null,
     revoked: row.revoked_at !== null || !(current || previous),
   };
 }
 
-/** mysql2 returns DATETIME as Date (UTC, see data-source.ts); SQLite returns TypeORM's UTC text. */
-function toMs(value: Date | string | null): number | null {
+/**
+ * mysql2 returns DATETIME as Date (UTC, see data-source.ts); SQLite returns TypeORM's UTC text. An
+ * end that cannot be read (MariaDB's zero date comes back as an invalid Date) is taken as the
+ * epoch, long past: the credential is refused, not left without an end, as NaN would leave it.
+ */
+export function expiryMs(value: Date | string | null): number | null {
   if (value === null) return null;
-  return value instanceof Date ? value.getTime() : Date.parse(`${value.replace(" ", "T")}Z`);
+  const ms = value instanceof Date ? value.getTime() : Date.parse(`${value.replace(" ", "T")}Z`);
+  return Number.isNaN(ms) ? 0 : ms;
 }

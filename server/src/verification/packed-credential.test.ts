@@ -39,6 +39,18 @@ describe("packed credentials", () => {
     expect(unpacked?.secretHash).toHaveLength(0);
   });
 
+  it.each([
+    ["the largest its 13 digits hold", 9_999_999_999_999, 9_999_999_999_999],
+    ["1 ms after the epoch", 1, 1],
+    ["an unreadable date", NaN, 1],
+    ["a fraction of a millisecond", 1_800_000_000_000.5, 1],
+    ["one before the epoch", -1, 1],
+    ["one past what 13 digits hold", 10_000_000_000_000, 1],
+    ["the epoch itself, which the layout reads as none", 0, 1],
+  ])("keeps an expiry of %s as %d ms (one it cannot hold as long past)", (_label, expiresAtMs, kept) => {
+    expect(unpack(pack(credential({ expiresAtMs })))?.expiresAtMs).toBe(kept);
+  });
+
   it("refuses secret IDs its one-character length cannot hold", () => {
     expect(() => pack(credential({ secretId: "x".repeat(256) }))).toThrow("at most 255");
   });

@@ -26,6 +26,7 @@ const REVOKED = "R";
 const MALFORMED = "M";
 const INNER_HASH = "I";
 const ZERO = 0x30;
+const MAX_EXPIRY = 10 ** (DIGEST - EXPIRES_AT);
 
 export function pack(credential: StoredCredential | null): PackedCredential {
   if (!credential) return NOT_FOUND;
@@ -37,12 +38,22 @@ export function pack(credential: StoredCredential | null): PackedCredential {
   const flag = !wellFormed ? MALFORMED : revoked ? REVOKED : ACTIVE;
   return flat(
     flag +
-      String(expiresAtMs ?? 0).padStart(DIGEST - EXPIRES_AT, "0") +
+      String(expiryField(expiresAtMs)).padStart(DIGEST - EXPIRES_AT, "0") +
       digest +
       String.fromCharCode(secretId.length) +
       secretId +
       projectId,
   );
+}
+
+/**
+ * The expiry as the entry's 13 digits hold it: 0 for none. One they cannot hold (not a positive
+ * whole number of ms below 10^13, such as an unreadable date's NaN) is written as 1 ms after the
+ * epoch, long past: such a credential is refused, never left without an end.
+ */
+function expiryField(expiresAtMs: number | null): number {
+  if (expiresAtMs === null) return 0;
+  return Number.isSafeInteger(expiresAtMs) && expiresAtMs > 0 && expiresAtMs < MAX_EXPIRY ? expiresAtMs : 1;
 }
 
 /**

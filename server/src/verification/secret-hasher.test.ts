@@ -42,14 +42,18 @@ describe("SecretHasher", () => {
     ["a pepper longer than a block, which RFC 2104 hashes first", "q".repeat(65)],
     ["a non-ASCII pepper", "päpper-ümlaut-€"],
     ["a pepper whose padded key has bytes past ASCII", "\u007f\u00c9"],
+    ["a generated pepper", randomBytes(48).toString("base64")],
   ])("is HMAC-SHA-256, byte for byte, under %s", (_label, pepper) => {
     const keyed = new SecretHasher(pepper);
     const secrets = [
       SECRET,
       "",
       "é€😀",
-      // A lone surrogate: both encoders write U+FFFD for it.
+      // Lone surrogates: both encoders write U+FFFD for each.
       "\ud800x",
+      "\udc00",
+      "x\ud800",
+      "\udc00\ud800",
       "x".repeat(1_100),
       "€".repeat(400),
       ...Array.from({ length: 20 }, (_, i) => randomBytes(i * 7).toString("base64url")),

@@ -1,4 +1,4 @@
-import { hash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /**
  * A SHA-256 digest as a binary string: 32 characters, one per byte ("binary" is Node's name for
@@ -36,9 +36,9 @@ export class SecretHasher {
   private readonly innerKey = Buffer.alloc(BLOCK_BYTES);
   /**
    * K ⊕ ipad as text, when all its bytes are ASCII (a pepper of at most 64 ASCII characters, as
-   * generated ones are): its UTF-8 is then itself, and the inner hash's input is this text and
-   * the secret, encoded by crypto.hash in its one call. Writing the secret into a buffer first
-   * cost ≈ 1 % of the cached route's throughput (bench/notes.md, 2026-12-05, fifth session).
+   * `openssl rand -base64 48` makes): its UTF-8 is then itself, and the inner hash's input is this
+   * text and the secret, encoded by crypto.hash in its one call. Writing the secret into a buffer
+   * first took ≈ 30 % longer (bench/notes.md, 2026-12-05, fifth session).
    */
   private readonly innerKeyText: string | null;
   /** K ⊕ opad, followed by the inner digest. */
@@ -69,9 +69,10 @@ export class SecretHasher {
    */
   innerHash(secret: string): Digest {
     const keyText = this.innerKeyText;
-    return keyText !== null
-      ? hash("sha256", keyText + secret, "binary")
-      : hash("sha256", Buffer.concat([this.innerKey, Buffer.from(secret, "utf8")]), "binary");
+    if (keyText !== null) return hash("sha256", keyText + secret, "binary");
+    // Streamed, not concatenated: a Buffer of the secret would come from Node's shared pool and
+    // keep its bytes there after this call.
+    return createHash("sha256").update(this.innerKey).update(secret, "utf8").digest("binary");
   }
 
   /** Whether the secret whose inner hash this is has the stored digest as its HMAC, in constant time. */
