@@ -99,6 +99,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   const apiSecrets = new ApiSecretService(db, format, hasher, {
     maxActivePerProject: config.secrets.maxActivePerProject,
     onCredentialsChanged: (keyIds) => invalidation.credentialsChanged(keyIds),
+    onSecretChanged: (secretId) => invalidation.secretChanged(secretId),
     countChange: (subject) => limits.countMutation(subject),
     uncountChange: (subject) => limits.uncountMutation(subject),
     ...(now ? { now } : {}),

@@ -18,6 +18,8 @@ export interface ApiSecretServiceOptions {
   maxActivePerProject: number;
   /** Called after each committed change with the Key IDs it touched (verification caches drop them). */
   onCredentialsChanged?: (keyIds: readonly string[]) => Promise<void>;
+  /** Called after a rotation whose COMMIT went unanswered: caches drop every Key ID of the secret. */
+  onSecretChanged?: (secretId: string) => Promise<void>;
   /** Counts a change against the admin's rate limit; throws to refuse it. */
   countChange?: (subject: string) => Promise<void>;
   /** Gives back a change counted for a call that turned out not to be the caller's to make. */
@@ -124,7 +126,9 @@ export class ApiSecretService {
         ? this.rotateInOneCall(actor, action, change)
         : this.db.transaction((manager) => this.rotateInTransaction(manager, change));
     const { apiSecret, current, changed } = await rotating.catch(async (error: unknown) => {
-      if (mayHaveCommitted(error)) await this.forgetNewestCredentials(input.id);
+      // It may have been made: the credentials it may have ended must not keep working from a
+      // cache until their entries' TTL, nor, if the database is down as well, through an outage.
+      if (mayHaveCommitted(error)) await this.options.onSecretChanged?.(input.id);
       throw error;
     });
     apiSecret.credentials = graceEndsAt ? [next, current] : [next];
@@ -266,23 +270,6 @@ export class ApiSecretService {
     });
     if (changed.length) await this.options.onCredentialsChanged?.(changed);
     return revoked;
-  }
-
-  /**
-   * After a rotation whose COMMIT went unanswered (it may have been made): the Key IDs it may have
-   * ended are dropped from verification caches all the same, or an ended credential would keep
-   * working from them until its entry's TTL, and the rotation the admin is told to make next would
-   * not reach it. A rotation ends at most the secret's live credentials, its two newest; with the
-   * one it may have added, the newest three. Best effort: if the database does not answer this
-   * either, the cache TTL stays the bound.
-   */
-  private async forgetNewestCredentials(secretId: string): Promise<void> {
-    const newest = await this.db
-      .read<{ key_id: string }>("SELECT key_id FROM credential WHERE secret_id = ? ORDER BY generation DESC LIMIT 3", [
-        secretId,
-      ])
-      .catch(() => []);
-    if (newest.length) await this.options.onCredentialsChanged?.(newest.map((row) => row.key_id));
   }
 
   /** Everything a create writes, made before the database is reached; the name waits for the slot. */

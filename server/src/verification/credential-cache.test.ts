@@ -138,6 +138,53 @@ describe("CredentialCache", () => {
     expect(lookups).toEqual(["known-1", "known-1"]);
   });
 
+  describe("invalidateSecret", () => {
+    // setup()'s lookup gives Key ID "known-x" the secret "secret-of-known-x"; these two share one.
+    const shared = (keyId: string) => Promise.resolve(stored(keyId.startsWith("known") ? "rotated" : "other"));
+
+    it("forgets every Key ID of the secret, with or without an inner hash kept, and no other", async () => {
+      const { cache, lookups, answerWith } = setup();
+      answerWith(shared);
+      for (const keyId of ["known-current", "known-previous", "unrelated-1"]) await cache.find(keyId);
+      cache.keepInnerHash("known-previous", "\x09".repeat(32));
+      await cache.find("absent-1");
+      cache.invalidateSecret("rotated");
+      for (const keyId of ["known-current", "known-previous"]) expect(cache.find(keyId)).toBeInstanceOf(Promise);
+      expect(cache.find("unrelated-1")).toEqual(stored("other"));
+      expect(lookups).toEqual([
+        "known-current",
+        "known-previous",
+        "unrelated-1",
+        "absent-1",
+        "known-current",
+        "known-previous",
+      ]);
+    });
+
+    it("does not serve the secret's entries through a database outage", async () => {
+      const { cache, advance, answerWith } = setup();
+      answerWith(shared);
+      await cache.find("known-current");
+      cache.invalidateSecret("rotated");
+      advance(60_000);
+      answerWith(() => Promise.reject(new Error("database down")));
+      await expect(cache.find("known-current")).rejects.toThrow("database down");
+    });
+
+    it("does not let a lookup that began before it fill the cache", async () => {
+      const { cache, lookups, answerWith } = setup();
+      let finishFirst: (value: StoredCredential) => void = () => undefined;
+      answerWith(() => new Promise((resolve) => (finishFirst = resolve)));
+      const before = cache.find("known-1");
+      cache.invalidateSecret("secret-of-known-1");
+      finishFirst(stored("secret-of-known-1"));
+      await before;
+      answerWith((keyId) => Promise.resolve({ ...stored(keyId), revoked: true }));
+      expect((await cache.find("known-1"))?.revoked).toBe(true);
+      expect(lookups).toEqual(["known-1", "known-1"]);
+    });
+  });
+
   it("joins concurrent lookups of one Key ID", async () => {
     const { cache, lookups } = setup();
     await Promise.all([cache.find("known-1"), cache.find("known-1"), cache.find("known-1")]);

@@ -1,7 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { StoredCredential } from "./credential-lookup";
 import { detached } from "../detached";
-import { pack, unpack, withInnerHash, type PackedCredential } from "./packed-credential";
+import { pack, secretIdOf, unpack, withInnerHash, type PackedCredential } from "./packed-credential";
 import type { Digest } from "./secret-hasher";
 
 export interface CredentialCacheOptions {
@@ -88,6 +88,22 @@ export class CredentialCache {
       // requests must not join it.
       this.loading.delete(keyId);
     }
+  }
+
+  /**
+   * Forgets every Key ID of this secret, found by the secret ID each entry holds: for a change
+   * whose Key IDs cannot be read back (its COMMIT went unanswered, and so may the database). A scan
+   * of the whole cache, for a rare event. Lookups already running are all forgotten, as their Key
+   * IDs cannot be told apart.
+   */
+  invalidateSecret(secretId: string): void {
+    this.epoch++;
+    this.loading.clear();
+    const keyIds: string[] = [];
+    this.entries.forEach((packed, keyId) => {
+      if (secretIdOf(packed) === secretId) keyIds.push(keyId);
+    });
+    for (const keyId of keyIds) this.entries.delete(keyId);
   }
 
   /** Forgets everything (after missing invalidation messages, e.g. a Redis reconnect). */

@@ -64,4 +64,22 @@ describeWithRedis("cache invalidation over Redis", () => {
     expect(a.cache.find("ktid_one")).not.toBeInstanceOf(Promise);
     expect(a.lookups).toEqual(["ktid_one", "ktid_one"]);
   });
+
+  it("drops every Key ID of a secret on the other instance when only the secret is known", async () => {
+    const a = instance();
+    const b = instance();
+    const channel = {
+      a: createInvalidation(a.cache, redisUrl, pino({ level: "silent" })),
+      b: createInvalidation(b.cache, redisUrl, pino({ level: "silent" })),
+    };
+    opened.push(channel.a, channel.b);
+    await until(() => channel.a.listening && channel.b.listening);
+
+    // Both Key IDs belong to stored.secretId.
+    await b.cache.find("ktid_one");
+    await b.cache.find("ktid_two");
+    await channel.a.secretChanged(stored.secretId);
+    await until(() => b.cache.find("ktid_one") instanceof Promise);
+    expect(b.cache.find("ktid_two")).toBeInstanceOf(Promise);
+  });
 });

@@ -17,6 +17,8 @@ const PUBLISH_TIMEOUT_MS = 1_000;
 export interface Invalidation {
   /** After a commit: forget these Key IDs here, now, and tell the other instances. */
   credentialsChanged(keyIds: readonly string[]): Promise<void>;
+  /** After a change to a secret whose Key IDs are not known: forget all of the secret's, everywhere. */
+  secretChanged(secretId: string): Promise<void>;
   /** Whether this instance can have missed a message (cached answers may then outlive a change). */
   readonly listening: boolean;
   close(): Promise<void>;
@@ -32,6 +34,10 @@ export function createInvalidation(
     return {
       credentialsChanged: (keyIds) => {
         cache.invalidate(keyIds);
+        return Promise.resolve();
+      },
+      secretChanged: (secretId) => {
+        cache.invalidateSecret(secretId);
         return Promise.resolve();
       },
       listening: true,
@@ -63,31 +69,43 @@ export function createInvalidation(
   subscriber.on("message", (_channel: string, message: string) => {
     try {
       const parsed = JSON.parse(message) as unknown;
-      // { from, keyIds }; a bare array is what instances of an earlier version send.
-      const { from, keyIds } = (Array.isArray(parsed) ? { keyIds: parsed } : parsed) as {
+      // { from, keyIds } or { from, secretIds }; a bare array is what instances of an earlier
+      // version send. Those ignore secretIds: for them the cache TTL stays the bound.
+      const { from, keyIds, secretIds } = (Array.isArray(parsed) ? { keyIds: parsed } : parsed) as {
         from?: unknown;
         keyIds?: unknown;
+        secretIds?: unknown;
       };
       // This instance forgot its own changes before publishing them; hearing them again later
       // would only throw away entries it has cached since.
       if (from === instance) return;
       if (Array.isArray(keyIds)) cache.invalidate(keyIds.filter((k): k is string => typeof k === "string"));
+      if (Array.isArray(secretIds)) {
+        for (const secretId of secretIds) if (typeof secretId === "string") cache.invalidateSecret(secretId);
+      }
     } catch {
       logger.warn("Ignored a malformed invalidation message");
     }
   });
 
+  const announce = async (change: { keyIds: readonly string[] } | { secretIds: readonly string[] }) => {
+    try {
+      await withTimeout(outbound.publish(CHANNEL, JSON.stringify({ from: instance, ...change })), PUBLISH_TIMEOUT_MS);
+    } catch (error) {
+      logger.warn(
+        { err: error, ...change },
+        "Could not announce changed credentials; other instances catch up within the cache TTL",
+      );
+    }
+  };
   return {
     async credentialsChanged(keyIds) {
       cache.invalidate(keyIds);
-      try {
-        await withTimeout(outbound.publish(CHANNEL, JSON.stringify({ from: instance, keyIds })), PUBLISH_TIMEOUT_MS);
-      } catch (error) {
-        logger.warn(
-          { err: error, keyIds },
-          "Could not announce changed credentials; other instances catch up within the cache TTL",
-        );
-      }
+      await announce({ keyIds });
+    },
+    async secretChanged(secretId) {
+      cache.invalidateSecret(secretId);
+      await announce({ secretIds: [secretId] });
     },
     get listening() {
       return subscribed && subscriber.status === "ready";

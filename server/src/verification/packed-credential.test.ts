@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "@jest/globals";
 import type { StoredCredential } from "./credential-lookup";
-import { NOT_FOUND, pack, unpack, withInnerHash } from "./packed-credential";
+import { NOT_FOUND, pack, secretIdOf, unpack, withInnerHash } from "./packed-credential";
 
 const credential = (overrides: Partial<StoredCredential> = {}): StoredCredential => ({
   secretId: "0b6f3c2e-8a4d-4f7e-9a43-2d1c5e6f7a8b",
@@ -49,6 +49,14 @@ describe("packed credentials", () => {
     ["the epoch itself, which the layout reads as none", 0, 1],
   ])("keeps an expiry of %s as %d ms (one it cannot hold as long past)", (_label, expiresAtMs, kept) => {
     expect(unpack(pack(credential({ expiresAtMs })))?.expiresAtMs).toBe(kept);
+  });
+
+  it("tells the secret an entry belongs to, with or without an inner hash kept, and none for NOT_FOUND", () => {
+    const packed = pack(credential());
+    expect(secretIdOf(packed)).toBe(credential().secretId);
+    expect(secretIdOf(withInnerHash(packed, "\x09".repeat(32)))).toBe(credential().secretId);
+    expect(secretIdOf(pack(credential({ secretId: "s", projectId: "p" })))).toBe("s");
+    expect(secretIdOf(NOT_FOUND)).toBeNull();
   });
 
   it("refuses secret IDs its one-character length cannot hold", () => {

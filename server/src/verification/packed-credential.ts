@@ -84,6 +84,12 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
   };
 }
 
+/** The secret an entry belongs to, without unpacking the rest; null for NOT_FOUND. */
+export function secretIdOf(packed: PackedCredential): string | null {
+  if (packed === NOT_FOUND) return null;
+  return packed.slice(SECRET_ID, SECRET_ID + packed.charCodeAt(SECRET_ID_LENGTH));
+}
+
 /**
  * The entry with the secret's inner hash in place of its digest, for an active credential; the
  * entry as it is otherwise. A revoked or malformed one is never verified, so it has no use for one.

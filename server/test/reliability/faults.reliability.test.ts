@@ -212,13 +212,37 @@ describe("faults: the database connection cut, the database down, a row lock hel
     expect(after.live).toEqual([after.currentKeyId]);
     expect(after.audit).toEqual(["secret.created", "secret.rotated"]);
     // The old credential, cached by the verification above, stops at once, not at the entry's TTL:
-    // not knowing whether the rotation was made, Keyturn dropped the secret's newest Key IDs anyway.
+    // not knowing whether the rotation was made, Keyturn dropped every cached Key ID of the secret.
     expect(await server.verify(secret.keyId, secret.secret)).toBe(401);
 
     // As the message advises: rotate again, and the new credentials work.
     const again = await rotateSecret(server, admin, secret.id);
     expect(await server.verify(again.keyId, again.secret)).toBe(200);
     expect((await rowsOf(secret.id)).live).toEqual([again.keyId]);
+  });
+
+  it("the database goes down as MariaDB's answer to a committed rotation is lost: the old credential is not served from the cache, nor once the database is back", async () => {
+    const secret = await createSecret(server, admin, PROJECT);
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(200);
+
+    const cut = proxy.cutAtCommit("before-answer", { databaseDown: true });
+    const answer = await server.graphql(ROTATE_SECRET, { input: { id: secret.id } }, admin);
+    await cut;
+    expectUnknownOutcome(answer);
+
+    // Keyturn cannot read back which Key IDs the rotation may have ended, so it drops every cached
+    // one of the secret: the old credential is looked up again, and with the database down that
+    // is 503, not the fresh cache entry's 200 (nor, later, an old entry's through the outage).
+    expect(await server.verify(secret.keyId, secret.secret)).toBe(503);
+    await proxy.restore();
+    // The rotation was made: the old credential stays refused.
+    await waitFor(
+      "the old credential to be refused once the database is back",
+      async () => (await server.verify(secret.keyId, secret.secret)) === 401,
+      10_000,
+      100,
+    );
+    expect((await rowsOf(secret.id)).live).not.toContain(secret.keyId);
   });
 
   it("connection cut after MariaDB committed a revocation, before its answer: SERVICE_UNAVAILABLE saying it may have been made; it was, and the credential stops at once", async () => {

@@ -6,7 +6,8 @@
 // - blackhole(): accepts new connections and never answers (a partition: packets go nowhere);
 // - restore():   forwards again, listening on the same port.
 // - cutAtCommit(): cuts the one connection that commits a change, as its COMMIT is sent (MariaDB
-//                never sees it) or once MariaDB has committed (its OK never arrives).
+//                never sees it) or once MariaDB has committed (its OK never arrives); optionally
+//                the database goes down in the same instant.
 import { createServer, connect, type Server, type Socket } from "node:net";
 import { Transform } from "node:stream";
 
@@ -85,9 +86,21 @@ export class TcpProxy {
    * `before-commit` destroys both sides instead of forwarding the COMMIT; `before-answer` forwards
    * it and destroys both sides when MariaDB's answer arrives, unread. Resolves when the cut is made.
    */
-  cutAtCommit(where: CommitCut): Promise<void> {
+  cutAtCommit(where: CommitCut, { databaseDown = false }: { databaseDown?: boolean } = {}): Promise<void> {
     return new Promise((sprung) => {
-      this.commitTrap = { where, sprung };
+      this.commitTrap = {
+        where,
+        sprung: () => {
+          // With databaseDown, the database goes with the answer: every connection is cut, in the
+          // same instant, and new ones are refused until restore().
+          if (databaseDown) {
+            this.currentMode = "refuse";
+            void this.stopListening();
+            this.cut();
+          }
+          sprung();
+        },
+      };
     });
   }
 
