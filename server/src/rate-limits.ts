@@ -105,7 +105,8 @@ export class RateLimits {
   private forgetExpiredBlocks(): void {
     const now = Date.now();
     for (const [key, until] of this.blocked) if (until <= now) this.blocked.delete(key);
-    // Still full of live blocks: drop the oldest rather than grow without bound.
+    // Still full of live blocks: drop them all rather than grow without bound. The limiters keep
+    // their counts, so the next failure from each caller still over its limit blocks it again.
     if (this.blocked.size >= MAX_LOCAL_BLOCKS) this.blocked.clear();
   }
 }
