@@ -391,13 +391,10 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
   // projects reaches that in the third round.
   const roundProjects = (round: number) => projects.map((projectId) => `${projectId}-round-${round}`);
   const createScript = async (round: number) => {
-    const roundTokens = await Promise.all(
-      roundProjects(round).map((p, i) => adminToken([p], `admin-${i}@example.com`)),
-    );
+    const inRound = roundProjects(round);
+    const roundTokens = await Promise.all(inRound.map((p, i) => adminToken([p], `admin-${i}@example.com`)));
     return roundRobinScript(
-      roundProjects(round).map((projectId, i) =>
-        graphqlRequest(CREATE_SECRET, { input: { projectId } }, roundTokens[i] ?? ""),
-      ),
+      inRound.map((projectId, i) => graphqlRequest(CREATE_SECRET, { input: { projectId } }, roundTokens[i] ?? "")),
       { countErrorsIn: '"errors"' },
     );
   };

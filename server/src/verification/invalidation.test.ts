@@ -43,7 +43,8 @@ describeWithRedis("cache invalidation over Redis", () => {
     await Promise.all(opened.splice(0).map((i) => i.close()));
   });
 
-  it("drops the Key IDs on the other instance, and not again on the one that published", async () => {
+  /** Two instances, each with its cache and its channel, both subscribed. */
+  async function twoInstances() {
     const a = instance();
     const b = instance();
     const channel = {
@@ -52,6 +53,11 @@ describeWithRedis("cache invalidation over Redis", () => {
     };
     opened.push(channel.a, channel.b);
     await until(() => channel.a.listening && channel.b.listening);
+    return { a, b, channel };
+  }
+
+  it("drops the Key IDs on the other instance, and not again on the one that published", async () => {
+    const { a, b, channel } = await twoInstances();
 
     await a.cache.find("ktid_one");
     await b.cache.find("ktid_one");
@@ -66,14 +72,7 @@ describeWithRedis("cache invalidation over Redis", () => {
   });
 
   it("drops every Key ID of a secret on the other instance when only the secret is known", async () => {
-    const a = instance();
-    const b = instance();
-    const channel = {
-      a: createInvalidation(a.cache, redisUrl, pino({ level: "silent" })),
-      b: createInvalidation(b.cache, redisUrl, pino({ level: "silent" })),
-    };
-    opened.push(channel.a, channel.b);
-    await until(() => channel.a.listening && channel.b.listening);
+    const { b, channel } = await twoInstances();
 
     // Both Key IDs belong to stored.secretId.
     await b.cache.find("ktid_one");

@@ -71,7 +71,7 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
   // Read digit by digit: a slice and Number() for it cost an allocation on every cache hit.
   let expiresAtMs = 0;
   for (let i = EXPIRES_AT; i < DIGEST; i++) expiresAtMs = expiresAtMs * 10 + packed.charCodeAt(i) - ZERO;
-  const secretIdEnd = SECRET_ID + packed.charCodeAt(SECRET_ID_LENGTH);
+  const secretIdEnd = secretIdEndOf(packed);
   const digest = packed.slice(DIGEST, SECRET_ID_LENGTH);
   // One shape for every entry (innerHash always set), so the verifier's reads of it stay monomorphic.
   return {
@@ -87,7 +87,11 @@ export function unpack(packed: PackedCredential): StoredCredential | null {
 /** The secret an entry belongs to, without unpacking the rest; null for NOT_FOUND. */
 export function secretIdOf(packed: PackedCredential): string | null {
   if (packed === NOT_FOUND) return null;
-  return packed.slice(SECRET_ID, SECRET_ID + packed.charCodeAt(SECRET_ID_LENGTH));
+  return packed.slice(SECRET_ID, secretIdEndOf(packed));
+}
+
+function secretIdEndOf(packed: PackedCredential): number {
+  return SECRET_ID + packed.charCodeAt(SECRET_ID_LENGTH);
 }
 
 /**

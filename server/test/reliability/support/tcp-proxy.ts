@@ -94,8 +94,8 @@ export class TcpProxy {
           // With databaseDown, the database goes with the answer: every connection is cut, in the
           // same instant, and new ones are refused until restore().
           if (databaseDown) {
-            this.currentMode = "refuse";
-            void this.stopListening();
+            // refuse() changes the mode before it awaits anything: no connection slips in.
+            void this.refuse();
             this.cut();
           }
           sprung();
