@@ -74,7 +74,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   const cache = new CredentialCache(createCredentialLookup(db), {
     ...config.verificationCache,
     // Old entries may answer during a database outage only while no invalidation can be missed.
-    mayServeStale: () => invalidation.listening,
+    mayServeStale: () => invalidation.heardEverything(),
     onLookup: (result) => {
       lookups[result].inc();
     },

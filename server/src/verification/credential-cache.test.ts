@@ -107,6 +107,31 @@ describe("CredentialCache", () => {
     await expect(pending).rejects.toThrow("database down");
   });
 
+  it("does not serve an entry invalidated while it asked whether it may", async () => {
+    const asked: ((may: boolean) => void)[] = [];
+    const { cache, advance, answerWith } = setup({
+      mayServeStale: () => new Promise<boolean>((resolve) => asked.push(resolve)),
+    });
+    await cache.find("known-1");
+    advance(60_000);
+    answerWith(() => Promise.reject(new Error("database down")));
+    const pending = cache.find("known-1");
+    // The question is asked once the lookup has failed.
+    while (asked.length === 0) await new Promise((resolve) => setImmediate(resolve));
+    cache.invalidate(["known-1"]);
+    for (const allow of asked) allow(true);
+    await expect(pending).rejects.toThrow("database down");
+  });
+
+  it("waits for an asynchronous answer before serving an old entry", async () => {
+    const { cache, advance, answerWith, results } = setup({ mayServeStale: () => Promise.resolve(true) });
+    await cache.find("known-1");
+    advance(60_000);
+    answerWith(() => Promise.reject(new Error("database down")));
+    expect(await cache.find("known-1")).toEqual(stored("secret-of-known-1"));
+    expect(results).toEqual(["miss", "stale"]);
+  });
+
   it("never serves an entry older than the outage window", async () => {
     const { cache, advance, answerWith } = setup();
     await cache.find("known-1");

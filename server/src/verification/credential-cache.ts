@@ -11,7 +11,7 @@ export interface CredentialCacheOptions {
   /** How long old entries may still answer while the database cannot be reached. */
   outageMs: number;
   /** Whether answering from an old entry is safe now: no invalidation can have been missed. */
-  mayServeStale: () => boolean;
+  mayServeStale: () => boolean | Promise<boolean>;
   onLookup?: (result: "hit" | "miss" | "stale") => void;
   now?: () => number;
 }
@@ -40,7 +40,7 @@ export class CredentialCache {
     const { now } = options;
     this.entries = new LRUCache({
       max: options.maxEntries,
-      ttl: Math.max(options.outageMs, options.ttlMs),
+      ttl: this.entryLifetimeMs,
       // An injected clock (tests) is read on every call, not cached for a millisecond.
       ...(now ? { perf: { now }, ttlResolution: 0 } : {}),
     });
@@ -48,6 +48,11 @@ export class CredentialCache {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** The longest an entry is kept: after that, no entry read before a change can answer. */
+  get entryLifetimeMs(): number {
+    return Math.max(this.options.outageMs, this.options.ttlMs);
   }
 
   /** What a fresh entry says (null: no such Key ID), without I/O; undefined when none is fresh. */
@@ -119,12 +124,14 @@ export class CredentialCache {
       this.options.onLookup?.("miss");
       return credential;
     } catch (error) {
-      // Read after the failure: an entry invalidated meanwhile is gone, and get() returns none
-      // older than outageMs.
-      const old = this.entries.get(keyId);
-      if (old !== undefined && this.options.mayServeStale()) {
-        this.options.onLookup?.("stale");
-        return unpack(old);
+      // Read after the failure, and again after the question (it may wait on Redis): an entry
+      // invalidated meanwhile is gone, and get() returns none older than outageMs.
+      if (this.entries.has(keyId) && (await this.options.mayServeStale())) {
+        const old = this.entries.get(keyId);
+        if (old !== undefined) {
+          this.options.onLookup?.("stale");
+          return unpack(old);
+        }
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from "@jest/globals";
+import { Redis } from "ioredis";
 import pino from "pino";
 import { CredentialCache } from "./credential-cache";
 import type { StoredCredential } from "./credential-lookup";
@@ -17,21 +18,24 @@ const stored: StoredCredential = {
   revoked: false,
 };
 
-function instance() {
+const COUNTER = "keyturn:credentials-changes";
+const CHANNEL = "keyturn:credentials-changed";
+
+function instance({ ttlMs = 60_000, outageMs = 300_000 } = {}) {
   const lookups: string[] = [];
   const cache = new CredentialCache(
     (keyId) => {
       lookups.push(keyId);
       return Promise.resolve(stored);
     },
-    { maxEntries: 10, ttlMs: 60_000, outageMs: 300_000, mayServeStale: () => false },
+    { maxEntries: 10, ttlMs, outageMs, mayServeStale: () => false },
   );
   return { cache, lookups };
 }
 
-async function until(condition: () => boolean, ms = 5_000): Promise<void> {
+async function until(condition: () => boolean | Promise<boolean>, ms = 5_000): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
@@ -39,20 +43,30 @@ async function until(condition: () => boolean, ms = 5_000): Promise<void> {
 
 describeWithRedis("cache invalidation over Redis", () => {
   const opened: Invalidation[] = [];
+  const clients: Redis[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((i) => i.close()));
+    for (const client of clients.splice(0)) client.disconnect();
   });
 
+  /** A plain client, as a test's own hand on Redis or as an instance's publisher. */
+  async function client(): Promise<Redis> {
+    const redis = new Redis(redisUrl ?? "", { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    clients.push(redis);
+    await until(() => redis.status === "ready");
+    return redis;
+  }
+
   /** Two instances, each with its cache and its channel, both subscribed. */
-  async function twoInstances() {
+  async function twoInstances({ publisherOfA }: { publisherOfA?: Redis } = {}) {
     const a = instance();
     const b = instance();
     const channel = {
-      a: createInvalidation(a.cache, redisUrl, pino({ level: "silent" })),
+      a: createInvalidation(a.cache, redisUrl, pino({ level: "silent" }), publisherOfA),
       b: createInvalidation(b.cache, redisUrl, pino({ level: "silent" })),
     };
     opened.push(channel.a, channel.b);
-    await until(() => channel.a.listening && channel.b.listening);
+    await until(async () => (await channel.a.heardEverything()) && (await channel.b.heardEverything()));
     return { a, b, channel };
   }
 
@@ -81,4 +95,61 @@ describeWithRedis("cache invalidation over Redis", () => {
     await until(() => b.cache.find("ktid_one") instanceof Promise);
     expect(b.cache.find("ktid_two")).toBeInstanceOf(Promise);
   });
+
+  it("has heard everything only while no counted change is missing; a gap in the counts empties the cache", async () => {
+    const { b, channel } = await twoInstances();
+    await b.cache.find("ktid_kept");
+
+    // A change counted in Redis whose message B never got (as if its subscription had gone deaf).
+    await (await client()).incr(COUNTER);
+    expect(await channel.b.heardEverything()).toBe(false);
+    expect(b.cache.find("ktid_kept")).not.toBeInstanceOf(Promise);
+
+    // The next message's count jumps past the missed one: B cannot know what that one changed.
+    await channel.a.credentialsChanged(["ktid_other"]);
+    await until(() => channel.b.heardEverything());
+    expect(b.cache.find("ktid_kept")).toBeInstanceOf(Promise);
+    expect(await channel.a.heardEverything()).toBe(true);
+  });
+
+  it("has not heard everything without a subscription", async () => {
+    const { cache } = instance();
+    const deaf = createInvalidation(cache, "redis://127.0.0.1:1", pino({ level: "silent" }));
+    opened.push(deaf);
+    expect(await deaf.heardEverything()).toBe(false);
+  });
+
+  it("announces a change again once Redis can be reached, if announcing it failed", async () => {
+    const publisher = await client();
+    const { b, channel } = await twoInstances({ publisherOfA: publisher });
+    await b.cache.find("ktid_one");
+
+    publisher.disconnect();
+    await channel.a.credentialsChanged(["ktid_one"]);
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(b.cache.find("ktid_one")).not.toBeInstanceOf(Promise);
+
+    await publisher.connect();
+    await until(() => b.cache.find("ktid_one") instanceof Promise, 3_000);
+  }, 15_000);
+
+  it("stops retrying a change once no cache can still hold what it changed", async () => {
+    const publisher = await client();
+    const listener = await client();
+    const messages: string[] = [];
+    await listener.subscribe(CHANNEL);
+    listener.on("message", (_channel: string, message: string) => messages.push(message));
+    const a = instance({ ttlMs: 100, outageMs: 200 });
+    const channel = createInvalidation(a.cache, redisUrl, pino({ level: "silent" }), publisher);
+    opened.push(channel);
+
+    publisher.disconnect();
+    await channel.credentialsChanged(["ktid_long_gone"]);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await publisher.connect();
+    await channel.credentialsChanged(["ktid_fresh"]);
+    await until(() => messages.some((m) => m.includes("ktid_fresh")));
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(messages.filter((m) => m.includes("ktid_long_gone"))).toEqual([]);
+  }, 15_000);
 });

@@ -2,7 +2,10 @@
 // MariaDB database, each with its own verification cache. An old credential must be refused at
 // once by the instance that served rotateSecret/revokeSecret, within 1 s by every other one while
 // Redis carries the invalidations, and within VERIFY_CACHE_TTL_SECONDS (never longer) while Redis
-// is down; once Redis returns, the 1 s bound holds again. Without REDIS_URL there is one instance.
+// is down; once Redis returns, the 1 s bound holds again. An instance that may have missed a change
+// (its subscription gone deaf) stops answering from old entries through a database outage, and a
+// change that could not be announced is announced once Redis returns. Without REDIS_URL there is
+// one instance.
 import { spawn } from "node:child_process";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
@@ -22,6 +25,7 @@ import {
 const CHANNEL = "keyturn:credentials-changed";
 const LOOKUPS = "keyturn_credential_cache_lookups_total";
 const ENTRIES = "keyturn_credential_cache_entries";
+const STALE = 'result="stale"';
 /** The README's bound with Redis: every instance refuses within 1 s of the mutation returning. */
 const BOUND_MS = 1_000;
 const POLL_MS = 10;
@@ -91,7 +95,14 @@ describe("revocation: three instances, Redis pub/sub and the cache TTL", () => {
 
   beforeAll(async () => {
     database = await suite.database();
-    admin = await suite.token({ pubsub: "admin", outage: "admin", returned: "admin", solo: "admin" });
+    admin = await suite.token({
+      pubsub: "admin",
+      outage: "admin",
+      returned: "admin",
+      deaf: "admin",
+      unannounced: "admin",
+      solo: "admin",
+    });
   }, 60_000);
 
   /** Three instances on the database, started together (the first one migrates, the others wait for its lock). */
@@ -310,6 +321,132 @@ describe("revocation: three instances, Redis pub/sub and the cache TTL", () => {
       expect(instance.logs).not.toMatch(/uncaught|unhandled/i);
     }
   }, 90_000);
+
+  it("a deaf subscription (open, hearing nothing) and the database down: the instance that missed a rotation answers 503 for the old credential, not 200 from its cache", async () => {
+    const redis = await suite.redis();
+    const redisOfB = await suite.proxy({ host: "127.0.0.1", port: redis.port });
+    const databaseOfB = await suite.proxy();
+    const ttlMs = 1_000;
+    const env = { VERIFY_CACHE_TTL_SECONDS: String(ttlMs / 1000), VERIFY_CACHE_OUTAGE_SECONDS: "300" };
+    const [a, b] = await Promise.all([
+      suite.instance("deaf-A", database.url(), { ...env, REDIS_URL: redis.url }),
+      suite.instance("deaf-B", database.url(databaseOfB.port), {
+        ...env,
+        REDIS_URL: `redis://127.0.0.1:${redisOfB.port}`,
+      }),
+    ]);
+    await connected(redis, 2);
+    const rotated = await createSecret(a, admin, "deaf");
+    const untouched = await createSecret(a, admin, "deaf");
+    for (const secret of [rotated, untouched]) expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+
+    // First, hearing everything: with its database down, B answers from entries older than the TTL.
+    await databaseOfB.refuse();
+    databaseOfB.cut();
+    await sleep(ttlMs + 200);
+    const hearing = await b.verify(untouched.keyId, untouched.secret);
+    await databaseOfB.restore();
+    expect(hearing).toBe(200);
+    expect(await b.metric(LOOKUPS, STALE)).toBe(1);
+    for (const secret of [rotated, untouched]) expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+
+    // B's subscription stops hearing; B, and Redis, still see it open. A rotates one secret.
+    redisOfB.deafenSubscribers();
+    const rotation = await a.graphql(ROTATE_SECRET, { input: { id: rotated.id, gracePeriodSeconds: 0 } }, admin);
+    expect(rotation.body.errors).toBeUndefined();
+    expect(await a.verify(rotated.keyId, rotated.secret)).toBe(401);
+
+    // B's database goes down, and B's entries grow older than the TTL: B may answer from them only
+    // if it can show it heard every change, and the count in Redis is ahead of what it heard.
+    await databaseOfB.refuse();
+    databaseOfB.cut();
+    await sleep(ttlMs + 200);
+    const during = {
+      rotated: await b.verify(rotated.keyId, rotated.secret),
+      untouched: await b.verify(untouched.keyId, untouched.secret),
+    };
+    const stale = (await b.metric(LOOKUPS, STALE)) - 1;
+
+    await databaseOfB.restore();
+    await redisOfB.restore();
+    const after = await waitFor(
+      "B to answer from the database again",
+      async () => {
+        const answers = {
+          rotated: await b.verify(rotated.keyId, rotated.secret),
+          untouched: await b.verify(untouched.keyId, untouched.secret),
+        };
+        return answers.untouched === 200 ? answers : false;
+      },
+      15_000,
+      100,
+    );
+    console.log(
+      `[revocation] deaf subscription, database down: B answered the rotated credential ${during.rotated} and ` +
+        `an untouched one ${during.untouched} (${stale} stale answers; while it heard everything, it answered from its cache); database back: ` +
+        `${after.rotated} and ${after.untouched}`,
+    );
+    // It cannot tell which of its entries the missed change ended, so it answers from none of them.
+    expect(during).toEqual({ rotated: 503, untouched: 503 });
+    expect(stale).toBe(0);
+    expect(after).toEqual({ rotated: 401, untouched: 200 });
+  });
+
+  it("an announcement that failed (the serving instance cut off from Redis) is made once Redis is back: the other instance refuses the old credential then, before its TTL", async () => {
+    const redis = await suite.redis();
+    const redisOfA = await suite.proxy({ host: "127.0.0.1", port: redis.port });
+    const ttlMs = 10_000;
+    const env = { VERIFY_CACHE_TTL_SECONDS: String(ttlMs / 1000) };
+    const [a, b] = await Promise.all([
+      suite.instance("unannounced-A", database.url(), { ...env, REDIS_URL: `redis://127.0.0.1:${redisOfA.port}` }),
+      suite.instance("unannounced-B", database.url(), { ...env, REDIS_URL: redis.url }),
+    ]);
+    await connected(redis, 2);
+    const secret = await createSecret(a, admin, "unannounced");
+    const lookedUpAt = performance.now();
+    expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+
+    // A loses Redis, then rotates: the change commits, its announcement cannot be made.
+    const offset = a.logs.length;
+    await redisOfA.refuse();
+    redisOfA.cut();
+    await waitFor(
+      "A to report Redis unreachable",
+      () => Promise.resolve(reportsRedisGone(a, offset, "commands")),
+      10_000,
+      50,
+    );
+    const rotation = await a.graphql(ROTATE_SECRET, { input: { id: secret.id, gracePeriodSeconds: 0 } }, admin);
+    expect(rotation.body.errors).toBeUndefined();
+    await waitFor(
+      "A to log that it could not announce the rotation",
+      () => Promise.resolve(a.logs.slice(offset).includes("Could not announce changed credentials")),
+      5_000,
+      50,
+    );
+    await sleep(1_000);
+    // Nothing told B: it still answers from its cache.
+    expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+
+    await redisOfA.restore();
+    const backAt = performance.now();
+    const refusal = await untilRefused(b, secret, backAt, lookedUpAt, 5_000);
+    console.log(
+      `[revocation] announcement failed, Redis back for A: B refused the old credential ${round1(refusal.ms)} ms ` +
+        `after A's Redis returned (${round1(refusal.sinceLookupMs)} ms after B cached it; TTL ${ttlMs} ms)`,
+    );
+    expect(refusal.ms).toBeLessThan(5_000);
+    expect(refusal.sinceLookupMs).toBeLessThan(ttlMs);
+    await waitFor(
+      "A to log the announcement made late",
+      () =>
+        Promise.resolve(
+          a.logs.slice(offset).includes("Announced changed credentials that could not be announced before"),
+        ),
+      5_000,
+      50,
+    );
+  });
 
   it("without REDIS_URL: one instance, no pub/sub, refuses a rotated or revoked credential at once", async () => {
     const solo = await suite.instance("solo", database.url(), { VERIFY_CACHE_TTL_SECONDS: "10" });

@@ -408,8 +408,9 @@ export class ReliabilitySuite {
     return database;
   }
 
-  async proxy(): Promise<TcpProxy> {
-    const proxy = await TcpProxy.start(mysqlTarget(this.serverUrl));
+  /** A fault proxy in front of MariaDB, or of `target` (a redis-server). */
+  async proxy(target: ProxyTarget = mysqlTarget(this.serverUrl)): Promise<TcpProxy> {
+    const proxy = await TcpProxy.start(target);
     this.proxies.push(proxy);
     return proxy;
   }

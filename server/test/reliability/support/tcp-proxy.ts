@@ -1,9 +1,11 @@
-// A TCP fault proxy between a server under test and MariaDB, standing in for Toxiproxy (no Docker
-// here). It forwards bytes unchanged until told to misbehave:
+// A TCP fault proxy between a server under test and MariaDB (or Redis), standing in for Toxiproxy
+// (no Docker here). It forwards bytes unchanged until told to misbehave:
 // - cut():       destroys every open connection at once (both sides), as a crashed database or a
 //                reset network path would;
 // - refuse():    stops listening, so new connections get ECONNREFUSED (the database is down);
 // - blackhole(): accepts new connections and never answers (a partition: packets go nowhere);
+// - deafenSubscribers(): connections that subscribed to a Redis channel hear nothing more and stay
+//                open, as a half-open subscription would (its client still thinks it is listening);
 // - restore():   forwards again, listening on the same port.
 // - cutAtCommit(): cuts the one connection that commits a change, as its COMMIT is sent (MariaDB
 //                never sees it) or once MariaDB has committed (its OK never arrives); optionally
@@ -23,6 +25,8 @@ export type CommitCut = "before-commit" | "before-answer";
 const COM_QUERY = 0x03;
 const COM_STMT_EXECUTE = 0x17;
 const COMMIT = Buffer.from("COMMIT", "latin1");
+// Redis's SUBSCRIBE as a client sends it (RESP: a bulk string), in whichever case.
+const SUBSCRIBE = /\$9\r\nsubscribe\r\n/i;
 
 function commandOf(chunk: Buffer): number | undefined {
   return chunk.length > 4 ? chunk[4] : undefined;
@@ -43,6 +47,7 @@ export class TcpProxy {
   private readonly sockets = new Set<Socket>();
   private currentMode: ProxyMode = "forward";
   private commitTrap: CommitTrap | undefined;
+  private deaf = false;
   /** Connections accepted since start, for tests that want to see the pool reconnect. */
   accepted = 0;
 
@@ -116,9 +121,15 @@ export class TcpProxy {
     if (!this.server) await this.listen();
   }
 
+  /** From now on, nothing from upstream reaches a client that has sent a Redis SUBSCRIBE. */
+  deafenSubscribers(): void {
+    this.deaf = true;
+  }
+
   /** Forwards again (listening again on the same port if it had stopped). */
   async restore(): Promise<void> {
     this.currentMode = "forward";
+    this.deaf = false;
     if (!this.server) await this.listen();
   }
 
@@ -178,6 +189,7 @@ export class TcpProxy {
     // Forwarded through two inspectors, for cutAtCommit; otherwise byte for byte.
     let previous: Buffer | undefined;
     let cutOnAnswer: (() => void) | undefined;
+    let subscriber = false;
     const cutPair = () => {
       client.destroy();
       upstream.destroy();
@@ -187,6 +199,7 @@ export class TcpProxy {
         const trap = this.commitTrap;
         const before = previous;
         previous = chunk;
+        subscriber ||= SUBSCRIBE.test(chunk.toString("latin1"));
         if (trap && before && commandOf(before) === COM_STMT_EXECUTE && isCommit(chunk)) {
           this.commitTrap = undefined;
           if (trap.where === "before-commit") {
@@ -208,6 +221,7 @@ export class TcpProxy {
           cutOnAnswer();
           return done();
         }
+        if (this.deaf && subscriber) return done();
         done(null, chunk);
       },
     });
