@@ -85,7 +85,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     miss: metrics.tally(metrics.cacheLookups, { result: "miss" }),
     stale: metrics.tally(metrics.cacheLookups, { result: "stale" }),
   };
-  const invalidation = createInvalidation(cache, config.redisUrl, logger, redis);
+  const invalidation = createInvalidation(cache, config.redisUrl, logger, { publisher: redis });
   const lastUsed = new LastUsedRecorder(db, logger);
   const verifier = new Verifier({
     format,

@@ -123,12 +123,15 @@ describe("CredentialCache", () => {
     await expect(pending).rejects.toThrow("database down");
   });
 
-  it("waits for an asynchronous answer before serving an old entry", async () => {
-    const { cache, advance, answerWith, results } = setup({ mayServeStale: () => Promise.resolve(true) });
+  it("waits for an asynchronous answer before serving an old entry, and serves none if it is no", async () => {
+    let may = true;
+    const { cache, advance, answerWith, results } = setup({ mayServeStale: () => Promise.resolve(may) });
     await cache.find("known-1");
     advance(60_000);
     answerWith(() => Promise.reject(new Error("database down")));
     expect(await cache.find("known-1")).toEqual(stored("secret-of-known-1"));
+    may = false;
+    await expect(cache.find("known-1")).rejects.toThrow("database down");
     expect(results).toEqual(["miss", "stale"]);
   });
 

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it } from "@jest/globals";
+import { randomUUID } from "node:crypto";
+import { afterAll, afterEach, describe, expect, it } from "@jest/globals";
 import { Redis } from "ioredis";
 import pino from "pino";
 import { CredentialCache } from "./credential-cache";
@@ -9,6 +10,11 @@ import { createInvalidation, type Invalidation } from "./invalidation";
 const redisUrl = process.env.TEST_REDIS_URL;
 const describeWithRedis = redisUrl ? describe : describe.skip;
 
+// Other test files run servers on the same Redis: this file's channel and count are its own.
+const PREFIX = `keyturn-test-${randomUUID()}`;
+const CHANNEL = `${PREFIX}:credentials-changed`;
+const COUNT = `${PREFIX}:credentials-changes`;
+
 const stored: StoredCredential = {
   secretId: "secret-1",
   projectId: "acme",
@@ -17,9 +23,6 @@ const stored: StoredCredential = {
   expiresAtMs: null,
   revoked: false,
 };
-
-const COUNTER = "keyturn:credentials-changes";
-const CHANNEL = "keyturn:credentials-changed";
 
 function instance({ ttlMs = 60_000, outageMs = 300_000 } = {}) {
   const lookups: string[] = [];
@@ -41,12 +44,19 @@ async function until(condition: () => boolean | Promise<boolean>, ms = 5_000): P
   }
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 describeWithRedis("cache invalidation over Redis", () => {
   const opened: Invalidation[] = [];
   const clients: Redis[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((i) => i.close()));
     for (const client of clients.splice(0)) client.disconnect();
+  });
+  afterAll(async () => {
+    const redis = new Redis(redisUrl ?? "");
+    await redis.del(COUNT);
+    redis.disconnect();
   });
 
   /** A plain client, as a test's own hand on Redis or as an instance's publisher. */
@@ -57,15 +67,20 @@ describeWithRedis("cache invalidation over Redis", () => {
     return redis;
   }
 
-  /** Two instances, each with its cache and its channel, both subscribed. */
+  function channelOf(cache: CredentialCache, publisher?: Redis): Invalidation {
+    const channel = createInvalidation(cache, redisUrl, pino({ level: "silent" }), {
+      prefix: PREFIX,
+      ...(publisher ? { publisher } : {}),
+    });
+    opened.push(channel);
+    return channel;
+  }
+
+  /** Two instances, each with its cache and its channel, both subscribed and counting. */
   async function twoInstances({ publisherOfA }: { publisherOfA?: Redis } = {}) {
     const a = instance();
     const b = instance();
-    const channel = {
-      a: createInvalidation(a.cache, redisUrl, pino({ level: "silent" }), publisherOfA),
-      b: createInvalidation(b.cache, redisUrl, pino({ level: "silent" })),
-    };
-    opened.push(channel.a, channel.b);
+    const channel = { a: channelOf(a.cache, publisherOfA), b: channelOf(b.cache) };
     await until(async () => (await channel.a.heardEverything()) && (await channel.b.heardEverything()));
     return { a, b, channel };
   }
@@ -101,7 +116,7 @@ describeWithRedis("cache invalidation over Redis", () => {
     await b.cache.find("ktid_kept");
 
     // A change counted in Redis whose message B never got (as if its subscription had gone deaf).
-    await (await client()).incr(COUNTER);
+    await (await client()).hincrby(COUNT, "count", 1);
     expect(await channel.b.heardEverything()).toBe(false);
     expect(b.cache.find("ktid_kept")).not.toBeInstanceOf(Promise);
 
@@ -112,12 +127,49 @@ describeWithRedis("cache invalidation over Redis", () => {
     expect(await channel.a.heardEverything()).toBe(true);
   });
 
+  it("takes a count that started over (flushed, evicted) for one it cannot compare: not heard, cache emptied, counting again", async () => {
+    const { b, channel } = await twoInstances();
+    const redis = await client();
+    await channel.a.credentialsChanged(["ktid_before"]);
+    await until(() => channel.b.heardEverything());
+    await b.cache.find("ktid_kept");
+
+    // The hash is lost and counts again, as far as B heard, with changes B never got.
+    const [, count] = await redis.hmget(COUNT, "epoch", "count");
+    await redis.del(COUNT);
+    await redis.hset(COUNT, "epoch", "another", "count", String(count));
+    expect(await channel.b.heardEverything()).toBe(false);
+    expect(b.cache.find("ktid_kept")).toBeInstanceOf(Promise);
+    // From the new count on, B can tell again.
+    expect(await channel.b.heardEverything()).toBe(true);
+  });
+
+  it("counts no change for a message of an earlier version (no count), and still applies it", async () => {
+    const { b, channel } = await twoInstances();
+    await b.cache.find("ktid_old");
+    await (await client()).publish(CHANNEL, JSON.stringify({ from: "an-earlier-version", keyIds: ["ktid_old"] }));
+    await until(() => b.cache.find("ktid_old") instanceof Promise);
+    expect(await channel.b.heardEverything()).toBe(true);
+  });
+
   it("has not heard everything without a subscription", async () => {
     const { cache } = instance();
     const deaf = createInvalidation(cache, "redis://127.0.0.1:1", pino({ level: "silent" }));
     opened.push(deaf);
     expect(await deaf.heardEverything()).toBe(false);
   });
+
+  it("reads its starting count again until Redis answers it", async () => {
+    const publisher = await client();
+    publisher.disconnect();
+    const b = instance();
+    const channel = channelOf(b.cache, publisher);
+    // Subscribed, but the count could not be read: nothing to compare with yet.
+    await sleep(500);
+    expect(await channel.heardEverything()).toBe(false);
+    await publisher.connect();
+    await until(() => channel.heardEverything(), 3_000);
+  }, 15_000);
 
   it("announces a change again once Redis can be reached, if announcing it failed", async () => {
     const publisher = await client();
@@ -126,7 +178,7 @@ describeWithRedis("cache invalidation over Redis", () => {
 
     publisher.disconnect();
     await channel.a.credentialsChanged(["ktid_one"]);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     expect(b.cache.find("ktid_one")).not.toBeInstanceOf(Promise);
 
     await publisher.connect();
@@ -140,16 +192,15 @@ describeWithRedis("cache invalidation over Redis", () => {
     await listener.subscribe(CHANNEL);
     listener.on("message", (_channel: string, message: string) => messages.push(message));
     const a = instance({ ttlMs: 100, outageMs: 200 });
-    const channel = createInvalidation(a.cache, redisUrl, pino({ level: "silent" }), publisher);
-    opened.push(channel);
+    const channel = channelOf(a.cache, publisher);
 
     publisher.disconnect();
     await channel.credentialsChanged(["ktid_long_gone"]);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     await publisher.connect();
     await channel.credentialsChanged(["ktid_fresh"]);
     await until(() => messages.some((m) => m.includes("ktid_fresh")));
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await sleep(1_500);
     expect(messages.filter((m) => m.includes("ktid_long_gone"))).toEqual([]);
   }, 15_000);
 });

@@ -3,22 +3,13 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { connectRedis } from "../redis";
 import { withTimeout } from "../timeout";
+import { COUNT_AND_PUBLISH, compare, countOf, hear, readChangeCount, type ChangeCount } from "./change-count";
 import type { CredentialCache } from "./credential-cache";
 
-const CHANNEL = "keyturn:credentials-changed";
-// How many changes have been announced, ever: each message carries the count its change reached.
-const COUNTER = "keyturn:credentials-changes";
 const REDIS_TIMEOUT_MS = 1_000;
 const RETRY_MS = 1_000;
 // Changes kept for a retry at most; past it the oldest are dropped (the cache TTL stays their bound).
 const MAX_UNANNOUNCED = 10_000;
-
-// Counts the change and publishes it in one script, which Redis runs atomically: messages go out
-// in the counter's order, and every counted change is published. ARGV[2] is the message's JSON
-// object without its opening brace, so the count is written into it as its first member.
-const ANNOUNCE = `local count = redis.call('INCR', KEYS[1])
-redis.call('PUBLISH', ARGV[1], '{"count":' .. count .. ',' .. ARGV[2])
-return count`;
 
 type Change = { keyIds: readonly string[] } | { secretIds: readonly string[] };
 
@@ -35,18 +26,25 @@ export interface Invalidation {
   /** After a change to a secret whose Key IDs are not known: forget all of the secret's, everywhere. */
   secretChanged(secretId: string): Promise<void>;
   /**
-   * Whether this instance has heard every change announced so far, asked of Redis now: only then
+   * Whether this instance has heard every change counted so far, asked of Redis now: only then
    * may old cache entries answer while the database is down. False whenever that cannot be shown.
    */
   heardEverything(): Promise<boolean>;
   close(): Promise<void>;
 }
 
+export interface InvalidationOptions {
+  /** A connection to publish and read the count on (the app shares its command connection). */
+  publisher?: Redis;
+  /** What the channel and the count's key start with: tests sharing a Redis each use their own. */
+  prefix?: string;
+}
+
 export function createInvalidation(
   cache: CredentialCache,
   redisUrl: string | undefined,
   logger: Logger,
-  publisher?: Redis,
+  { publisher, prefix = "keyturn" }: InvalidationOptions = {},
 ): Invalidation {
   if (!redisUrl) {
     return {
@@ -62,33 +60,31 @@ export function createInvalidation(
       close: () => Promise.resolve(),
     };
   }
+  const channel = `${prefix}:credentials-changed`;
+  const countKey = `${prefix}:credentials-changes`;
   const instance = randomUUID();
   const outbound = publisher ?? connectRedis(redisUrl, logger, "publisher");
   const subscriber = connectRedis(redisUrl, logger, "subscriber");
-  // The count of the last change heard of since subscribing (or, until one is heard, the count
-  // when this subscription began); undefined while not subscribed or not yet known.
-  let heard: number | undefined;
-  // Bumped by every subscription and every lost connection: a count read for an earlier
-  // subscription is not this one's starting point.
+  // How far this instance has heard: from the count when its subscription began, on through every
+  // message since. Undefined while it is not subscribed, or has not read that starting count.
+  let heard: ChangeCount | undefined;
+  // Bumped by every subscription and every lost connection: a starting count read for an earlier
+  // subscription is not this one's.
   let subscription = 0;
   // Changes whose announcement failed, with when they were made, retried every RETRY_MS.
   const unannounced: { change: Change; at: number }[] = [];
   let retrying: NodeJS.Timeout | undefined;
   let retryRunning = false;
+  let droppedAny = false;
   let asking: Promise<boolean> | undefined;
 
   subscriber.on("ready", () => {
     // Subscribes on every (re)connection: without an offline queue, a SUBSCRIBE sent before the
     // connection is ready fails at once, and ioredis's autoResubscribe only repeats subscriptions
     // that once succeeded.
-    subscriber.subscribe(CHANNEL).then(
-      async () => {
-        const current = ++subscription;
-        // Messages sent while this instance was away are gone: start from an empty cache, and
-        // from the count as it is now. A message heard meanwhile may be newer than it.
-        cache.clear();
-        const now = await readCount();
-        if (now !== undefined && current === subscription) heard = Math.max(heard ?? now, now);
+    subscriber.subscribe(channel).then(
+      () => {
+        startCounting(++subscription);
       },
       () => {
         // The connection dropped again; the next "ready" retries, the error listener has logged it.
@@ -102,23 +98,27 @@ export function createInvalidation(
   subscriber.on("message", (_channel: string, message: string) => {
     try {
       const parsed = JSON.parse(message) as unknown;
-      // { count, from, keyIds } or { count, from, secretIds }. Instances of earlier versions send
-      // no count, or a bare array of Key IDs; the oldest ignore secretIds, for them the cache TTL
-      // stays the bound.
-      const { count, from, keyIds, secretIds } = (Array.isArray(parsed) ? { keyIds: parsed } : parsed) as {
+      // { epoch, count, from, keyIds } or { epoch, count, from, secretIds }. Instances of earlier
+      // versions send no count, or a bare array of Key IDs; the oldest ignore secretIds, for them
+      // the cache TTL stays the bound.
+      const fields = (Array.isArray(parsed) ? { keyIds: parsed } : parsed) as {
+        epoch?: unknown;
         count?: unknown;
         from?: unknown;
         keyIds?: unknown;
         secretIds?: unknown;
       };
-      if (typeof count === "number") {
-        // Redis delivers messages in the order of their counts: a jump means some never came.
-        if (heard !== undefined && count > heard + 1) cache.clear();
-        heard = count;
+      const count = countOf(fields);
+      if (count && heard) {
+        const next = hear(heard, count);
+        // Changes were counted that this instance never heard of: it cannot tell what they ended.
+        if (next.missed) cache.clear();
+        heard = next.heard;
       }
       // This instance forgot its own changes before publishing them; hearing them again later
       // would only throw away entries it has cached since.
-      if (from === instance) return;
+      if (fields.from === instance) return;
+      const { keyIds, secretIds } = fields;
       if (Array.isArray(keyIds)) cache.invalidate(keyIds.filter((k): k is string => typeof k === "string"));
       if (Array.isArray(secretIds)) {
         for (const secretId of secretIds) if (typeof secretId === "string") cache.invalidateSecret(secretId);
@@ -128,17 +128,31 @@ export function createInvalidation(
     }
   });
 
-  async function readCount(): Promise<number | undefined> {
-    try {
-      return Number((await withTimeout(outbound.get(COUNTER), REDIS_TIMEOUT_MS)) ?? 0);
-    } catch {
-      return undefined;
-    }
+  /**
+   * Messages sent while this instance was away are gone: it starts from an empty cache, and from
+   * the count as it is once subscribed, read again until Redis answers. The cache is emptied
+   * again when the count arrives: an entry loaded while it was read may predate a change it
+   * counts, whose message came before the count did.
+   */
+  function startCounting(current: number): void {
+    cache.clear();
+    void readChangeCount(outbound, countKey, REDIS_TIMEOUT_MS).then((now) => {
+      if (current !== subscription) return;
+      if (now === undefined) {
+        setTimeout(() => startCounting(current), RETRY_MS).unref();
+        return;
+      }
+      cache.clear();
+      heard = now;
+    });
   }
 
   async function publish(change: Change): Promise<void> {
     const message = JSON.stringify({ from: instance, ...change });
-    await withTimeout(outbound.eval(ANNOUNCE, 1, COUNTER, CHANNEL, message.slice(1)), REDIS_TIMEOUT_MS);
+    await withTimeout(
+      outbound.eval(COUNT_AND_PUBLISH, 1, countKey, channel, message.slice(1), randomUUID()),
+      REDIS_TIMEOUT_MS,
+    );
   }
 
   async function announce(change: Change): Promise<void> {
@@ -149,14 +163,18 @@ export function createInvalidation(
         { err: error, ...change },
         "Could not announce changed credentials; retrying, and other instances catch up within the cache TTL",
       );
-      if (unannounced.push({ change, at: Date.now() }) > MAX_UNANNOUNCED) unannounced.shift();
+      if (unannounced.push({ change, at: Date.now() }) > MAX_UNANNOUNCED) {
+        unannounced.shift();
+        if (!droppedAny) logger.warn(`Over ${MAX_UNANNOUNCED} changes wait to be announced; dropping the oldest`);
+        droppedAny = true;
+      }
       retrying ??= setInterval(() => void retryUnannounced(), RETRY_MS).unref();
     }
   }
 
   /** Announces what could not be, oldest first, while it can still matter. */
   async function retryUnannounced(): Promise<void> {
-    if (retryRunning) return;
+    if (retryRunning || outbound.status !== "ready") return;
     retryRunning = true;
     // A cache entry from before a change is gone from every instance once it has lived its
     // longest: such a change needs no announcement any more.
@@ -176,16 +194,24 @@ export function createInvalidation(
     if (unannounced.length === 0) {
       clearInterval(retrying);
       retrying = undefined;
+      droppedAny = false;
     }
     retryRunning = false;
   }
 
   async function ask(): Promise<boolean> {
-    const now = heard !== undefined && subscriber.status === "ready" ? await readCount() : undefined;
-    // Compared with what was heard by the time Redis answered (the subscription may have closed
-    // meanwhile). A change counted but not heard of (not yet, or its message was lost), or a
-    // count that cannot be read: this instance may hold an entry that a change has ended.
-    return now !== undefined && heard !== undefined && now <= heard;
+    const now =
+      heard && subscriber.status === "ready" ? await readChangeCount(outbound, countKey, REDIS_TIMEOUT_MS) : undefined;
+    // Compared with what was heard by the time Redis answered: the subscription may have closed.
+    if (now === undefined || heard === undefined) return false;
+    const verdict = compare(heard, now);
+    if (verdict === "started over") {
+      // Flushed or evicted: what was missed meanwhile cannot be told, so nothing cached is kept,
+      // and counting starts again from here.
+      cache.clear();
+      heard = now;
+    }
+    return verdict === "heard everything";
   }
 
   return {

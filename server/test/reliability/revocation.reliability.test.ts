@@ -130,6 +130,23 @@ describe("revocation: three instances, Redis pub/sub and the cache TTL", () => {
     );
   }
 
+  /**
+   * Verifies each credential on `instance` until it answers them all from its cache: once the
+   * announcements of their creation, which drop their Key IDs, have reached it.
+   */
+  async function cachedBy(instance: Instance, secrets: Revealed[]): Promise<void> {
+    await waitFor(
+      `${instance.name} to answer ${secrets.length} credentials from its cache`,
+      async () => {
+        const hits = await instance.metric(LOOKUPS, 'result="hit"');
+        for (const secret of secrets) expect(await instance.verify(secret.keyId, secret.secret)).toBe(200);
+        return (await instance.metric(LOOKUPS, 'result="hit"')) - hits === secrets.length;
+      },
+      5_000,
+      50,
+    );
+  }
+
   /** A redis-server again on the port of one that was killed. */
   async function restart(port: number): Promise<RedisServer> {
     const child = spawn(
@@ -338,7 +355,7 @@ describe("revocation: three instances, Redis pub/sub and the cache TTL", () => {
     await connected(redis, 2);
     const rotated = await createSecret(a, admin, "deaf");
     const untouched = await createSecret(a, admin, "deaf");
-    for (const secret of [rotated, untouched]) expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+    await cachedBy(b, [rotated, untouched]);
 
     // First, hearing everything: with its database down, B answers from entries older than the TTL.
     await databaseOfB.refuse();
@@ -404,7 +421,7 @@ describe("revocation: three instances, Redis pub/sub and the cache TTL", () => {
     await connected(redis, 2);
     const secret = await createSecret(a, admin, "unannounced");
     const lookedUpAt = performance.now();
-    expect(await b.verify(secret.keyId, secret.secret)).toBe(200);
+    await cachedBy(b, [secret]);
 
     // A loses Redis, then rotates: the change commits, its announcement cannot be made.
     const offset = a.logs.length;
