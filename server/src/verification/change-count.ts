@@ -26,10 +26,29 @@ local epoch = redis.call('HGET', KEYS[1], 'epoch')
 redis.call('PUBLISH', ARGV[1], '{"epoch":"' .. epoch .. '","count":' .. count .. ',' .. ARGV[2])
 return count`;
 
+// A starting count always has an epoch: the hash is made here if need be (ARGV[1]), so that a
+// count that starts over later is told apart even from a start before any change.
+const START_COUNTING = `redis.call('HSETNX', KEYS[1], 'epoch', ARGV[1])
+return redis.call('HMGET', KEYS[1], 'epoch', 'count')`;
+
 /** The count as Redis has it now; undefined when Redis does not answer within `timeoutMs`. */
-export async function readChangeCount(redis: Redis, key: string, timeoutMs: number): Promise<ChangeCount | undefined> {
+export function readChangeCount(redis: Redis, key: string, timeoutMs: number): Promise<ChangeCount | undefined> {
+  return settle(redis.hmget(key, "epoch", "count"), timeoutMs);
+}
+
+/** The count to start from, the hash made under `epoch` if there is none. */
+export function startChangeCount(
+  redis: Redis,
+  key: string,
+  epoch: string,
+  timeoutMs: number,
+): Promise<ChangeCount | undefined> {
+  return settle(redis.eval(START_COUNTING, 1, key, epoch) as Promise<(string | null)[]>, timeoutMs);
+}
+
+async function settle(fields: Promise<(string | null)[]>, timeoutMs: number): Promise<ChangeCount | undefined> {
   try {
-    const [epoch, count] = await withTimeout(redis.hmget(key, "epoch", "count"), timeoutMs);
+    const [epoch, count] = await withTimeout(fields, timeoutMs);
     return epoch ? { epoch, count: Number(count ?? 0) } : NO_CHANGES;
   } catch {
     return undefined;

@@ -3,13 +3,23 @@ import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { connectRedis } from "../redis";
 import { withTimeout } from "../timeout";
-import { COUNT_AND_PUBLISH, compare, countOf, hear, readChangeCount, type ChangeCount } from "./change-count";
+import {
+  COUNT_AND_PUBLISH,
+  compare,
+  countOf,
+  hear,
+  readChangeCount,
+  startChangeCount,
+  type ChangeCount,
+} from "./change-count";
 import type { CredentialCache } from "./credential-cache";
 
 const REDIS_TIMEOUT_MS = 1_000;
 const RETRY_MS = 1_000;
 // Changes kept for a retry at most; past it the oldest are dropped (the cache TTL stays their bound).
 const MAX_UNANNOUNCED = 10_000;
+// Counts kept while the starting count is read; one dropped at worst leaves this instance behind.
+const MAX_EARLY = 1_000;
 
 type Change = { keyIds: readonly string[] } | { secretIds: readonly string[] };
 
@@ -68,6 +78,9 @@ export function createInvalidation(
   // How far this instance has heard: from the count when its subscription began, on through every
   // message since. Undefined while it is not subscribed, or has not read that starting count.
   let heard: ChangeCount | undefined;
+  // Counts heard before the starting count arrived: one counted after Redis read it, whose
+  // message came before its answer, is taken in once it has.
+  let early: ChangeCount[] = [];
   // Bumped by every subscription and every lost connection: a starting count read for an earlier
   // subscription is not this one's.
   let subscription = 0;
@@ -84,16 +97,26 @@ export function createInvalidation(
     // that once succeeded.
     subscriber.subscribe(channel).then(
       () => {
+        // Messages sent while this instance was away are gone: it starts from an empty cache.
+        cache.clear();
         startCounting(++subscription);
       },
-      () => {
-        // The connection dropped again; the next "ready" retries, the error listener has logged it.
+      (error: unknown) => {
+        // If the connection dropped again, the next "ready" retries and the error listener has
+        // logged it; a refusal on a live connection (an ACL, say) is this instance's to report.
+        if (subscriber.status === "ready") {
+          logger.error(
+            { err: error },
+            "Could not subscribe to credential changes; other instances' changes go unheard",
+          );
+        }
       },
     );
   });
   subscriber.on("close", () => {
     subscription++;
     heard = undefined;
+    early = [];
   });
   subscriber.on("message", (_channel: string, message: string) => {
     try {
@@ -109,12 +132,8 @@ export function createInvalidation(
         secretIds?: unknown;
       };
       const count = countOf(fields);
-      if (count && heard) {
-        const next = hear(heard, count);
-        // Changes were counted that this instance never heard of: it cannot tell what they ended.
-        if (next.missed) cache.clear();
-        heard = next.heard;
-      }
+      if (count && heard) take(count);
+      else if (count && early.push(count) > MAX_EARLY) early.shift();
       // This instance forgot its own changes before publishing them; hearing them again later
       // would only throw away entries it has cached since.
       if (fields.from === instance) return;
@@ -129,14 +148,19 @@ export function createInvalidation(
   });
 
   /**
-   * Messages sent while this instance was away are gone: it starts from an empty cache, and from
-   * the count as it is once subscribed, read again until Redis answers. The cache is emptied
-   * again when the count arrives: an entry loaded while it was read may predate a change it
-   * counts, whose message came before the count did.
+   * Reads the count this subscription starts from, as soon as the command connection is ready (at
+   * start-up it can be ready after the subscription), and again every RETRY_MS until Redis answers.
+   * The cache is emptied when the count arrives: an entry loaded meanwhile may predate a change
+   * counted in it whose message this subscription did not hear.
    */
   function startCounting(current: number): void {
-    cache.clear();
-    void readChangeCount(outbound, countKey, REDIS_TIMEOUT_MS).then((now) => {
+    if (outbound.status !== "ready") {
+      outbound.once("ready", () => {
+        if (current === subscription) startCounting(current);
+      });
+      return;
+    }
+    void startChangeCount(outbound, countKey, randomUUID(), REDIS_TIMEOUT_MS).then((now) => {
       if (current !== subscription) return;
       if (now === undefined) {
         setTimeout(() => startCounting(current), RETRY_MS).unref();
@@ -144,7 +168,16 @@ export function createInvalidation(
       }
       cache.clear();
       heard = now;
+      for (const count of early.splice(0)) take(count);
     });
+  }
+
+  /** Moves on to a message's count; changes it skipped were missed, and so may be what they ended. */
+  function take(count: ChangeCount): void {
+    if (!heard) return;
+    const next = hear(heard, count);
+    if (next.missed) cache.clear();
+    heard = next.heard;
   }
 
   async function publish(change: Change): Promise<void> {
@@ -174,29 +207,36 @@ export function createInvalidation(
 
   /** Announces what could not be, oldest first, while it can still matter. */
   async function retryUnannounced(): Promise<void> {
-    if (retryRunning || outbound.status !== "ready") return;
-    retryRunning = true;
     // A cache entry from before a change is gone from every instance once it has lived its
     // longest: such a change needs no announcement any more.
     const since = Date.now() - cache.entryLifetimeMs;
     while ((unannounced[0]?.at ?? Infinity) < since) unannounced.shift();
+    if (retryRunning || outbound.status !== "ready") {
+      if (unannounced.length === 0) stopRetrying();
+      return;
+    }
+    retryRunning = true;
     let announced = 0;
     try {
       for (let next = unannounced[0]; next; next = unannounced[0]) {
         await publish(next.change);
-        unannounced.shift();
+        // Removed by identity: at the cap, announce() may have dropped the head meanwhile.
+        const at = unannounced.indexOf(next);
+        if (at >= 0) unannounced.splice(at, 1);
         announced++;
       }
     } catch {
       // Still unreachable: the next interval tries again; the first failure was logged.
     }
     if (announced > 0) logger.info({ announced }, "Announced changed credentials that could not be announced before");
-    if (unannounced.length === 0) {
-      clearInterval(retrying);
-      retrying = undefined;
-      droppedAny = false;
-    }
+    if (unannounced.length === 0) stopRetrying();
     retryRunning = false;
+  }
+
+  function stopRetrying(): void {
+    clearInterval(retrying);
+    retrying = undefined;
+    droppedAny = false;
   }
 
   async function ask(): Promise<boolean> {
@@ -231,7 +271,7 @@ export function createInvalidation(
       return asking;
     },
     async close() {
-      clearInterval(retrying);
+      stopRetrying();
       subscriber.disconnect();
       if (!publisher) outbound.disconnect();
       await Promise.resolve();
