@@ -13,15 +13,12 @@ import {
   type ChangeCount,
 } from "./change-count";
 import type { CredentialCache } from "./credential-cache";
+import { UnannouncedChanges, type Change } from "./unannounced-changes";
 
 const REDIS_TIMEOUT_MS = 1_000;
 const RETRY_MS = 1_000;
-// Changes kept for a retry at most; past it the oldest are dropped (the cache TTL stays their bound).
-const MAX_UNANNOUNCED = 10_000;
 // Counts kept while the starting count is read; one dropped at worst leaves this instance behind.
 const MAX_EARLY = 1_000;
-
-type Change = { keyIds: readonly string[] } | { secretIds: readonly string[] };
 
 /**
  * Tells every instance's verification cache that Key IDs changed. Without Redis there is one
@@ -84,11 +81,12 @@ export function createInvalidation(
   // Bumped by every subscription and every lost connection: a starting count read for an earlier
   // subscription is not this one's.
   let subscription = 0;
-  // Changes whose announcement failed, with when they were made, retried every RETRY_MS.
-  const unannounced: { change: Change; at: number }[] = [];
-  let retrying: NodeJS.Timeout | undefined;
-  let retryRunning = false;
-  let droppedAny = false;
+  const unannounced = new UnannouncedChanges({
+    announce: publish,
+    canAnnounce: () => outbound.status === "ready",
+    lifetimeMs: cache.entryLifetimeMs,
+    logger,
+  });
   let asking: Promise<boolean> | undefined;
 
   subscriber.on("ready", () => {
@@ -196,47 +194,8 @@ export function createInvalidation(
         { err: error, ...change },
         "Could not announce changed credentials; retrying, and other instances catch up within the cache TTL",
       );
-      if (unannounced.push({ change, at: Date.now() }) > MAX_UNANNOUNCED) {
-        unannounced.shift();
-        if (!droppedAny) logger.warn(`Over ${MAX_UNANNOUNCED} changes wait to be announced; dropping the oldest`);
-        droppedAny = true;
-      }
-      retrying ??= setInterval(() => void retryUnannounced(), RETRY_MS).unref();
+      unannounced.add(change);
     }
-  }
-
-  /** Announces what could not be, oldest first, while it can still matter. */
-  async function retryUnannounced(): Promise<void> {
-    // A cache entry from before a change is gone from every instance once it has lived its
-    // longest: such a change needs no announcement any more.
-    const since = Date.now() - cache.entryLifetimeMs;
-    while ((unannounced[0]?.at ?? Infinity) < since) unannounced.shift();
-    if (retryRunning || outbound.status !== "ready") {
-      if (unannounced.length === 0) stopRetrying();
-      return;
-    }
-    retryRunning = true;
-    let announced = 0;
-    try {
-      for (let next = unannounced[0]; next; next = unannounced[0]) {
-        await publish(next.change);
-        // Removed by identity: at the cap, announce() may have dropped the head meanwhile.
-        const at = unannounced.indexOf(next);
-        if (at >= 0) unannounced.splice(at, 1);
-        announced++;
-      }
-    } catch {
-      // Still unreachable: the next interval tries again; the first failure was logged.
-    }
-    if (announced > 0) logger.info({ announced }, "Announced changed credentials that could not be announced before");
-    if (unannounced.length === 0) stopRetrying();
-    retryRunning = false;
-  }
-
-  function stopRetrying(): void {
-    clearInterval(retrying);
-    retrying = undefined;
-    droppedAny = false;
   }
 
   async function ask(): Promise<boolean> {
@@ -271,7 +230,7 @@ export function createInvalidation(
       return asking;
     },
     async close() {
-      stopRetrying();
+      unannounced.stop();
       subscriber.disconnect();
       if (!publisher) outbound.disconnect();
       await Promise.resolve();
