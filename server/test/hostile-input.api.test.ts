@@ -192,11 +192,12 @@ describeEachDatabase("hostile input", (createDatabase) => {
     it.each(HOSTILE.map((c) => [c.label, c] as const))(
       "refuses %s before any resolver runs, quickly, without naming the limit",
       async (_label, hostile) => {
-        let fastestMs = Infinity;
+        let leastCpuMs = Infinity;
         for (let attempt = 0; attempt < 3; attempt++) {
-          const started = performance.now();
+          const started = process.cpuUsage();
           const res = await post(hostile.body);
-          fastestMs = Math.min(fastestMs, performance.now() - started);
+          const used = process.cpuUsage(started);
+          leastCpuMs = Math.min(leastCpuMs, (used.user + used.system) / 1000);
           expect(res.status).toBe(hostile.status);
           expect(res.headers["cache-control"]).toBe("no-store");
           const body = res.body as GraphQLBody;
@@ -207,8 +208,10 @@ describeEachDatabase("hostile input", (createDatabase) => {
           expect(JSON.stringify(body)).not.toMatch(/stacktrace|node_modules/);
         }
         expect(resolvers.calls()).toBe(0);
-        // The catalogue asks for < 50 ms of server time per rejection (L6); the round trip bounds it.
-        expect(fastestMs).toBeLessThan(50);
+        // The catalogue asks for < 50 ms of server time per rejection (L6). The process's CPU time
+        // over the round trip (client and server share it) bounds that time without counting
+        // waits for a core, so a busy machine cannot fail the test; a slow parser still would.
+        expect(leastCpuMs).toBeLessThan(50);
       },
     );
 

@@ -4,6 +4,7 @@ import { Redis } from "ioredis";
 import pino from "pino";
 import { CredentialCache } from "./credential-cache";
 import type { StoredCredential } from "./credential-lookup";
+import { TcpProxy } from "../../test/reliability/support/tcp-proxy";
 import { createInvalidation, type Invalidation } from "./invalidation";
 
 // Needs a Redis server: .ci/run sets TEST_REDIS_URL; without it these tests are skipped.
@@ -49,9 +50,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describeWithRedis("cache invalidation over Redis", () => {
   const opened: Invalidation[] = [];
   const clients: Redis[] = [];
+  const proxies: TcpProxy[] = [];
   afterEach(async () => {
     await Promise.all(opened.splice(0).map((i) => i.close()));
     for (const client of clients.splice(0)) client.disconnect();
+    await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
   });
   afterAll(async () => {
     const redis = new Redis(redisUrl ?? "");
@@ -152,12 +155,42 @@ describeWithRedis("cache invalidation over Redis", () => {
     expect(await channel.b.heardEverything()).toBe(true);
   });
 
-  it("has not heard everything without a subscription", async () => {
-    const { cache } = instance();
-    const deaf = createInvalidation(cache, "redis://127.0.0.1:1", pino({ level: "silent" }));
-    opened.push(deaf);
-    expect(await deaf.heardEverything()).toBe(false);
-  });
+  it("has not heard everything while its subscription is down, though the count can still be read", async () => {
+    // The subscription goes through a proxy; the count is read on a direct connection.
+    const proxy = await TcpProxy.start({
+      host: new URL(redisUrl ?? "").hostname,
+      port: Number(new URL(redisUrl ?? "").port || 6379),
+    });
+    proxies.push(proxy);
+    const b = instance();
+    const channel = createInvalidation(b.cache, `redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }), {
+      prefix: PREFIX,
+      publisher: await client(),
+    });
+    opened.push(channel);
+    await until(() => channel.heardEverything());
+
+    await proxy.refuse();
+    proxy.cut();
+    // Nothing was counted meanwhile, but changes published now would go unheard.
+    await sleep(100);
+    expect(await channel.heardEverything()).toBe(false);
+
+    await proxy.restore();
+    await until(() => channel.heardEverything());
+  }, 15_000);
+
+  it("reads its starting count again a second later if Redis refused it", async () => {
+    const redis = await client();
+    // A value of the wrong type under the count's key: Redis answers the starting read with an error.
+    await redis.set(COUNT, "not a hash");
+    const b = instance();
+    const channel = channelOf(b.cache);
+    await sleep(500);
+    expect(await channel.heardEverything()).toBe(false);
+    await redis.del(COUNT);
+    await until(() => channel.heardEverything(), 3_000);
+  }, 15_000);
 
   it("reads its starting count once its command connection is ready", async () => {
     const publisher = await client();
