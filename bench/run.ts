@@ -650,7 +650,7 @@ async function versions(): Promise<Record<string, string>> {
   };
 }
 
-/** `--report`: rewrite docs/performance.md from the last results (after editing bench/notes.md). */
+/** `--report`: rewrite docs/performance.md from the last results (after editing bench/summary.md). */
 async function reportOnly(): Promise<void> {
   const results = JSON.parse(readFileSync(join(ROOT, "bench/results/latest.json"), "utf8")) as BenchResults;
   await writeReport(results);

@@ -55,7 +55,7 @@ interface Waiter {
  * Looks Key IDs up by the batch: every lookup asked for while the server handles one round of
  * I/O goes to the database at the next turn of the event loop, as one `key_id IN (…)` statement
  * per 32 Key IDs. A lone request waits only for that turn; under load, one statement answers many
- * requests, and on MariaDB a batch of 8 costs little more than a single lookup (bench/notes.md).
+ * requests, and on MariaDB a batch of 8 costs little more than a single lookup (docs/performance.md).
  */
 export function createCredentialLookup(db: Database): CredentialLookup {
   const batch = new NextTurnBatch<string, Waiter[]>((queued) => {

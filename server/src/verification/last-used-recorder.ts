@@ -24,7 +24,7 @@ interface PendingUse {
  * written in one transaction per flush, each credential at most once per minute. A flush writes
  * times to the second, grouped by that second: one UPDATE per table per second of uses (per 500
  * ids), not two per credential. Under load a flush used to be thousands of statements, which cost
- * the uncached verification path ~30 % of its throughput on a shared MariaDB (bench/notes.md).
+ * the uncached verification path ~30 % of its throughput on a shared MariaDB (docs/performance.md).
  */
 export class LastUsedRecorder {
   private readonly pending = new Map<string, PendingUse>();

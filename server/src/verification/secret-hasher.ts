@@ -3,7 +3,7 @@ import { createHash, hash } from "node:crypto";
 /**
  * A SHA-256 digest as a binary string: 32 characters, one per byte ("binary" is Node's name for
  * latin1). Not a Buffer: each Buffer crypto.hash returns is a fresh ArrayBuffer, and on the
- * verification hot path those allocations cost more than the hashing (bench/notes.md).
+ * verification hot path those allocations cost more than the hashing (docs/performance.md).
  */
 export type Digest = string;
 
