@@ -113,8 +113,8 @@ export class Database {
   /**
    * One read statement on a hot path: the verification lookup, the authorisation read before a
    * change. On MySQL it goes straight to mysql2 as a prepared statement (parsed once per
-   * connection), skipping TypeORM's query runner, which cost more than the lookup itself
-   * (docs/performance.md); same acquire deadline and error mapping as execute(). On SQLite it runs
+   * connection), skipping TypeORM's query runner and its per-query objects (docs/performance.md);
+   * same acquire deadline and error mapping as execute(). On SQLite it runs
    * in the queue like any other work.
    */
   async read<T>(sql: string, params: ReadonlyArray<string | number>): Promise<T[]> {

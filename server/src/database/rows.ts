@@ -6,10 +6,10 @@ import { runStatement } from "./prepared";
 // The change path's statements, built once from TypeORM's metadata. `manager.insert`,
 // `manager.update` and the query builder rebuild theirs on every call: a create's three inserts
 // cost more server CPU that way than its six round trips to MariaDB, and a rotation's two locking
-// reads took 13 % of its server CPU (docs/performance.md: "Mutations", and the seventh session of
-// 2026-12-02). On MySQL they run as prepared statements (see runStatement). Each value still goes
-// through the driver's own conversion (dates, booleans, JSON) both ways, so what is stored and read
-// back is what TypeORM's own methods would store and read.
+// reads took ≈ 14 % of its server CPU (bench/notes.md: the mutations' history under 2026-12-02, and
+// that day's seventh session). On MySQL they run as prepared statements (see runStatement). Each
+// value still goes through the driver's own conversion (dates, booleans, JSON) both ways, so what is
+// stored and read back is what TypeORM's own methods would store and read.
 
 interface Statement {
   sql: string;

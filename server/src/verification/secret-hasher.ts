@@ -38,7 +38,7 @@ export class SecretHasher {
    * K ⊕ ipad as text, when all its bytes are ASCII (a pepper of at most 64 ASCII characters, as
    * `openssl rand -base64 48` makes): its UTF-8 is then itself, and the inner hash's input is this
    * text and the secret, encoded by crypto.hash in its one call. Writing the secret into a buffer
-   * first took ≈ 30 % longer (bench/notes.md, 2026-12-05, fifth session).
+   * first took ≈ 45 % longer (bench/notes.md, 2026-12-05, fifth session).
    */
   private readonly innerKeyText: string | null;
   /** K ⊕ opad, followed by the inner digest. */

@@ -44,7 +44,7 @@ export interface VerifierDependencies {
  * from the database, which a cached answer does not reach, and the keyed hash decides the secret.
  * A refusal from the cache still names a malformed secret MALFORMED, as the checksums would have.
  * A secret verified against its stored digest leaves its HMAC's inner hash with the cache
- * (keepInnerHash); checking it against that takes one SHA-256 of the HMAC's two: 5–8 % more
+ * (keepInnerHash); checking it against that takes one SHA-256 of the HMAC's two: ≈ 5 % more
  * throughput on the cached route in A/B runs on the bench VM (bench/notes.md, 2026-12-04, sixth
  * session).
  */
