@@ -70,8 +70,9 @@ describeWithRedis("cache invalidation over Redis", () => {
     return redis;
   }
 
-  function channelOf(cache: CredentialCache, publisher?: Redis): Invalidation {
-    const channel = createInvalidation(cache, redisUrl, pino({ level: "silent" }), {
+  /** An instance's channel; its subscription goes to `url` (a proxy, say), its commands to `publisher`. */
+  function channelOf(cache: CredentialCache, publisher?: Redis, url = redisUrl): Invalidation {
+    const channel = createInvalidation(cache, url, pino({ level: "silent" }), {
       prefix: PREFIX,
       ...(publisher ? { publisher } : {}),
     });
@@ -157,17 +158,11 @@ describeWithRedis("cache invalidation over Redis", () => {
 
   it("has not heard everything while its subscription is down, though the count can still be read", async () => {
     // The subscription goes through a proxy; the count is read on a direct connection.
-    const proxy = await TcpProxy.start({
-      host: new URL(redisUrl ?? "").hostname,
-      port: Number(new URL(redisUrl ?? "").port || 6379),
-    });
+    const redis = new URL(redisUrl ?? "");
+    const proxy = await TcpProxy.start({ host: redis.hostname, port: Number(redis.port || 6379) });
     proxies.push(proxy);
     const b = instance();
-    const channel = createInvalidation(b.cache, `redis://127.0.0.1:${proxy.port}`, pino({ level: "silent" }), {
-      prefix: PREFIX,
-      publisher: await client(),
-    });
-    opened.push(channel);
+    const channel = channelOf(b.cache, await client(), `redis://127.0.0.1:${proxy.port}`);
     await until(() => channel.heardEverything());
 
     await proxy.refuse();

@@ -229,11 +229,11 @@ export function createInvalidation(
       });
       return asking;
     },
-    async close() {
+    close() {
       unannounced.stop();
       subscriber.disconnect();
       if (!publisher) outbound.disconnect();
-      await Promise.resolve();
+      return Promise.resolve();
     },
   };
 }

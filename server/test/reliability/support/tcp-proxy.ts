@@ -25,8 +25,13 @@ export type CommitCut = "before-commit" | "before-answer";
 const COM_QUERY = 0x03;
 const COM_STMT_EXECUTE = 0x17;
 const COMMIT = Buffer.from("COMMIT", "latin1");
-// Redis's SUBSCRIBE as a client sends it (RESP: a bulk string), in whichever case.
-const SUBSCRIBE = /\$9\r\nsubscribe\r\n/i;
+// Redis's SUBSCRIBE as clients send it (RESP: a bulk string), in lower case (ioredis) or upper:
+// searched in the bytes, so MySQL's traffic through the same proxy is not copied into strings.
+const SUBSCRIBE = ["$9\r\nsubscribe\r\n", "$9\r\nSUBSCRIBE\r\n"];
+
+function isSubscribe(chunk: Buffer): boolean {
+  return SUBSCRIBE.some((command) => chunk.includes(command));
+}
 
 function commandOf(chunk: Buffer): number | undefined {
   return chunk.length > 4 ? chunk[4] : undefined;
@@ -199,7 +204,7 @@ export class TcpProxy {
         const trap = this.commitTrap;
         const before = previous;
         previous = chunk;
-        subscriber ||= SUBSCRIBE.test(chunk.toString("latin1"));
+        subscriber ||= isSubscribe(chunk);
         if (trap && before && commandOf(before) === COM_STMT_EXECUTE && isCommit(chunk)) {
           this.commitTrap = undefined;
           if (trap.where === "before-commit") {
