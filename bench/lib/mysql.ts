@@ -68,7 +68,15 @@ export async function selectCount(): Promise<number> {
 /**
  * Fills a migrated Keyturn database with `count` more secrets and credentials straight through
  * SQL (MariaDB's sequence engine), in batches: stored rows the bench never presents, there so
- * that lookups run against a table and an index of that size.
+ * that lookups run against tables and an index of that size.
+ *
+ * The filler's row ids are UUIDv7s from the same milliseconds as the secrets already there (the
+ * sample the bench presents, made through GraphQL), so in every table's primary-key order the
+ * sample lies spread among the filler, one row in about `count / sample` — as the keys in use lie
+ * among a deployment's older and newer ones. Ids that sorted after the sample's kept its rows on a
+ * few pages of each table, which MariaDB's default 128 MB buffer pool held: the uncached 1 M
+ * lookups then ran at 0.82× the 1 k ones, where with the sample spread they ran at 0.36×, reading
+ * a page from disk for most lookups (bench/notes.md, 2026-12-05, eighth session).
  */
 export async function addFillerCredentials(
   database: string,
@@ -78,18 +86,22 @@ export async function addFillerCredentials(
   const connection = await connect(database);
   const batch = 100_000;
   try {
+    const [[sample]] = await connection.query<RowDataPacket[]>(
+      "SELECT MIN(id) AS first, MAX(id) AS last FROM api_secret",
+    );
+    const window = sampleWindow(sample?.first as string | null, sample?.last as string | null);
     for (let from = 1; from <= count; from += batch) {
       const to = Math.min(count, from + batch - 1);
       const range = `FROM seq_${from}_to_${to}`;
       await connection.query("START TRANSACTION");
       await connection.query(
         `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint)
-         SELECT CONCAT('filler-', seq), CONCAT('filler-project-', seq % 1000), 'Filler', NOW(3), 'bench',
+         SELECT ${fillerRowIdSql(window, "secret")}, CONCAT('filler-project-', seq % 1000), 'Filler', NOW(3), 'bench',
                 CONCAT('ktid_', LEFT(TO_BASE64(UNHEX(MD5(seq))), 22)), 'abcd' ${range}`,
       );
       await connection.query(
         `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at)
-         SELECT CONCAT('filler-credential-', seq), CONCAT('filler-', seq), 1,
+         SELECT ${fillerRowIdSql(window, "credential")}, ${fillerRowIdSql(window, "secret")}, 1,
                 CONCAT('ktid_', LEFT(TO_BASE64(UNHEX(MD5(seq))), 22)), SHA2(seq, 256), 'abcd', NOW(3) ${range}`,
       );
       await connection.query("COMMIT");
@@ -98,6 +110,65 @@ export async function addFillerCredentials(
   } finally {
     await connection.end();
   }
+}
+
+/** The milliseconds of the first and the last of the sample's UUIDv7 ids (their leading 48 bits). */
+export function sampleWindow(first: string | null, last: string | null): { fromMs: number; spanMs: number } {
+  const ms = (id: string | null) => {
+    const hex = (id ?? "").replace(/-/g, "").slice(0, 12);
+    if (!/^[0-9a-f]{12}$/.test(hex)) throw new Error(`the sample's ids are not UUIDv7s: ${id ?? "none"}`);
+    return parseInt(hex, 16);
+  };
+  const fromMs = ms(first);
+  return { fromMs, spanMs: ms(last) - fromMs + 1 };
+}
+
+/**
+ * SQL for a filler row's UUIDv7 from the sequence's `seq`: a millisecond of the sample's window
+ * (stepping by a prime, so consecutive rows land all over it), then random bits from MD5 — of
+ * `seq` and the table's name, so a secret's id is the same wherever it is written.
+ */
+export function fillerRowIdSql({ fromMs, spanMs }: { fromMs: number; spanMs: number }, table: string): string {
+  const time = `LPAD(LOWER(HEX(${fromMs} + (seq * 7919) % ${spanMs})), 12, '0')`;
+  const random = `MD5(CONCAT('${table}-', seq))`;
+  return `CONCAT(LEFT(${time}, 8), '-', RIGHT(${time}, 4), '-7', SUBSTR(${random}, 1, 3), '-8',
+    SUBSTR(${random}, 4, 3), '-', SUBSTR(${random}, 7, 12))`;
+}
+
+/**
+ * Raises the InnoDB buffer pool of the bench's MariaDB server to at least `bytes` for the run, as
+ * a deployment holding a million credentials would size it (README, "MySQL / MariaDB"), and
+ * returns the size it had, to put back; undefined if it was large enough already. The pool
+ * resizes online; MariaDB 10.11 answers once it is done, and the status is polled in case a
+ * server answers first.
+ */
+export async function raiseBufferPool(bytes: number): Promise<number | undefined> {
+  const before = await bufferPoolBytes();
+  if (before >= bytes) return undefined;
+  await setBufferPool(bytes);
+  return before;
+}
+
+export async function setBufferPool(bytes: number): Promise<void> {
+  const admin = await connect();
+  try {
+    await admin.query("SET GLOBAL innodb_buffer_pool_size = ?", [bytes]);
+    for (let waited = 0; ; waited += 100) {
+      const [[status]] = await admin.query<RowDataPacket[]>(
+        "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'",
+      );
+      if (!/resiz/i.test(String(status?.Value ?? "")) || /complete/i.test(String(status?.Value))) break;
+      if (waited > 120_000) throw new Error(`MariaDB's buffer pool is still resizing: ${String(status?.Value)}`);
+      await new Promise((done) => setTimeout(done, 100));
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+export async function bufferPoolBytes(): Promise<number> {
+  const { size } = await queryOne<{ size: number | string }>("SELECT @@innodb_buffer_pool_size AS size");
+  return Number(size);
 }
 
 /**
