@@ -22,11 +22,11 @@ registerEnumType(CredentialStatus, {
  * (the current Key ID, or the previous one until its grace period ends).
  */
 @Entity("credential")
-@Index("uq_credential_key_id", ["keyId"], { unique: true })
+@Index("uq_credential_id", ["id"], { unique: true })
 @Index("uq_credential_secret_generation", ["secretId", "generation"], { unique: true })
 @ObjectType("Credential", { description: "A Key ID of an API secret. Its secret is shown only once, when created." })
 export class Credential {
-  @PrimaryColumn({ type: "varchar", length: 36 })
+  @Column({ type: "varchar", length: 36 })
   id!: string;
 
   @Column({ name: "secret_id", type: "varchar", length: 36 })
@@ -41,7 +41,9 @@ export class Credential {
   generation!: number;
 
   @Field(() => String, { description: "Public identifier, sent with the secret (e.g. as the HTTP Basic user)." })
-  @Column({ name: "key_id", type: "varchar", length: 64 })
+  // The primary key: every verification looks a credential up by it, and InnoDB stores the rows
+  // in its order (migration 1796900000000).
+  @PrimaryColumn({ name: "key_id", type: "varchar", length: 64 })
   keyId!: string;
 
   // No @Field: HMAC-SHA-256 of the secret under the server pepper, hex. It never leaves the server.

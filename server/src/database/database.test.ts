@@ -35,6 +35,13 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     }
   }
 
+  /** Undoes the migrations from the last back to `name`, that one included. */
+  async function undoThrough(db: Database, name: string): Promise<void> {
+    const at = db.dataSource.migrations.findIndex((migration) => migration.name === name);
+    if (at < 0) throw new Error(`No migration ${name}`);
+    for (let i = db.dataSource.migrations.length; i > at; i--) await db.dataSource.undoLastMigration();
+  }
+
   it("creates the schema from migrations when it opens, leaving none pending", async () => {
     const db = await open();
     expect(await tables(db)).toEqual(TABLES);
@@ -74,9 +81,8 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
   it("drops the live-credentials index even where a stopped start had already dropped it, and puts it back", async () => {
     const db = await open();
     expect(await liveCredentialIndexes(db)).toBe(0);
-    // Back to before 1796700000000, which dropped it (the migration after it first).
-    await db.dataSource.undoLastMigration();
-    await db.dataSource.undoLastMigration();
+    // Back to before 1796700000000, which dropped it.
+    await undoThrough(db, "LiveCredentialsByGeneration1796700000000");
     expect(await liveCredentialIndexes(db)).toBe(1);
     // As if a start had dropped the index and stopped before recording the migration.
     await db.dataSource.query(
@@ -98,7 +104,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
 
   it("moves each secret's live credentials onto its row, and back, even after a start that stopped", async () => {
     const db = await open();
-    await db.dataSource.undoLastMigration();
+    await undoThrough(db, "LiveCredentialsOnSecret1796800000000");
     const future = "2126-01-01 00:00:00.500";
     const past = "2026-01-01 00:00:00.000";
     const secret = (id: string, currentKeyId: string, revokedAt: string | null) =>
@@ -157,7 +163,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(await columnsOf(db, "credential")).not.toEqual(expect.arrayContaining(["revoked_at"]));
     expect(await columnsOf(db, "api_secret")).not.toEqual(expect.arrayContaining(["sole_key_id"]));
 
-    await db.dataSource.undoLastMigration();
+    await undoThrough(db, "LiveCredentialsOnSecret1796800000000");
     const credentials = await db.dataSource.query<Array<{ key_id: string; expires_at: unknown; revoked_at: unknown }>>(
       "SELECT key_id, expires_at, revoked_at FROM credential ORDER BY key_id",
     );
@@ -175,10 +181,72 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     // And a down that stopped after its first column: it runs again, then up again.
     await db.dataSource.runMigrations();
     await db.dataSource.query("ALTER TABLE credential ADD expires_at DATETIME(3) NULL");
-    await db.dataSource.undoLastMigration();
+    await undoThrough(db, "LiveCredentialsOnSecret1796800000000");
     expect(await columnsOf(db, "credential")).toEqual(expect.arrayContaining(["expires_at", "revoked_at"]));
     await db.dataSource.runMigrations();
     expect(await secrets()).toEqual(moved);
+  });
+
+  it("stores the credentials by Key ID, and back by id, keeping both unique and every row", async () => {
+    const db = await open();
+    const keys = async () => {
+      const runner = db.dataSource.createQueryRunner();
+      try {
+        const credential = await runner.getTable("credential");
+        return {
+          primary: credential?.primaryColumns.map((column) => column.name),
+          unique: credential?.indices
+            .filter((index) => index.isUnique)
+            .map((index) => `${index.name}(${index.columnNames.join(",")})`)
+            .sort(),
+        };
+      } finally {
+        await runner.release();
+      }
+    };
+    const byKeyId = {
+      primary: ["key_id"],
+      unique: ["uq_credential_id(id)", "uq_credential_secret_generation(secret_id,generation)"],
+    };
+    const byId = {
+      primary: ["id"],
+      unique: ["uq_credential_key_id(key_id)", "uq_credential_secret_generation(secret_id,generation)"],
+    };
+    const insert = (id: string, keyId: string, generation: number) =>
+      db.dataSource.query(
+        `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at)
+         VALUES (?, 's', ?, ?, 'x', 'h', '2026-12-05 00:00:00.000')`,
+        [id, generation, keyId],
+      );
+    await db.dataSource.query(
+      `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint)
+       VALUES ('s', 'p', 'n', '2026-12-05 00:00:00.000', 'me', 'k2', 'h')`,
+    );
+    await insert("c1", "k1", 1);
+    await insert("c2", "k2", 2);
+    const rows = () => db.dataSource.query("SELECT id, key_id FROM credential ORDER BY id");
+    const stored = [
+      { id: "c1", key_id: "k1" },
+      { id: "c2", key_id: "k2" },
+    ];
+    expect(await keys()).toEqual(byKeyId);
+
+    await undoThrough(db, "CredentialKeyIdPrimaryKey1796900000000");
+    expect(await keys()).toEqual(byId);
+    expect(await rows()).toEqual(stored);
+    await expect(insert("c1", "k3", 3)).rejects.toThrow();
+    await expect(insert("c3", "k1", 3)).rejects.toThrow();
+
+    await db.dataSource.runMigrations();
+    expect(await keys()).toEqual(byKeyId);
+    expect(await rows()).toEqual(stored);
+    await expect(insert("c1", "k3", 3)).rejects.toThrow();
+    await expect(insert("c3", "k1", 3)).rejects.toThrow();
+    // And again over a table already stored by Key ID, as after a start that stopped before
+    // recording the migration (MySQL commits DDL at once).
+    await db.dataSource.query("DELETE FROM migrations WHERE name = 'CredentialKeyIdPrimaryKey1796900000000'");
+    await db.dataSource.runMigrations();
+    expect(await keys()).toEqual(byKeyId);
   });
 
   it("leaves the entities and the migrated schema in agreement", async () => {

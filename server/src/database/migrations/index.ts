@@ -6,6 +6,7 @@ import { RotateSecretReadCommitted1796500000000 } from "./1796500000000-RotateSe
 import { SecretSoleKeyId1796600000000 } from "./1796600000000-SecretSoleKeyId";
 import { LiveCredentialsByGeneration1796700000000 } from "./1796700000000-LiveCredentialsByGeneration";
 import { LiveCredentialsOnSecret1796800000000 } from "./1796800000000-LiveCredentialsOnSecret";
+import { CredentialKeyIdPrimaryKey1796900000000 } from "./1796900000000-CredentialKeyIdPrimaryKey";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   SecretSoleKeyId1796600000000,
   LiveCredentialsByGeneration1796700000000,
   LiveCredentialsOnSecret1796800000000,
+  CredentialKeyIdPrimaryKey1796900000000,
 ];
