@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@jest/globals";
 import type { RowDataPacket } from "mysql2/promise";
-import { connect, fillerRowIdSql, sampleWindow } from "./mysql";
+import { connect, fillerRowIdSql, flushDirtyPages, sampleWindow } from "./mysql";
 
 const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/;
 
@@ -67,5 +67,34 @@ describe("sampleWindow", () => {
     ];
     expect(again).toEqual(secrets);
     expect(credentials.filter((id) => secrets.includes(id))).toEqual([]);
+  });
+});
+
+(process.env.TEST_MYSQL_URL ? describe : describe.skip)("flushDirtyPages on MariaDB", () => {
+  it("writes back the pages rows just written left dirty, and puts both settings back", async () => {
+    const connection = await connect();
+    const settings = async () => {
+      const [[row]] = await connection.query<RowDataPacket[]>(
+        "SELECT @@innodb_io_capacity AS io, @@innodb_max_dirty_pages_pct AS pct",
+      );
+      return { io: Number(row?.io), pct: Number(row?.pct) };
+    };
+    try {
+      const before = await settings();
+      await connection.query("CREATE DATABASE IF NOT EXISTS keyturn_bench_flush_test");
+      await connection.query(
+        "CREATE OR REPLACE TABLE keyturn_bench_flush_test.t (k VARCHAR(32) PRIMARY KEY, v VARCHAR(200))",
+      );
+      await connection.query(
+        "INSERT INTO keyturn_bench_flush_test.t SELECT MD5(seq), REPEAT('x', 150) FROM mysql.seq_1_to_20000",
+      );
+      const { dirty, left } = await flushDirtyPages(60_000);
+      expect(dirty).toBeGreaterThan(100);
+      expect(left).toBeLessThanOrEqual(100);
+      expect(await settings()).toEqual(before);
+    } finally {
+      await connection.query("DROP DATABASE IF EXISTS keyturn_bench_flush_test");
+      await connection.end();
+    }
   });
 });

@@ -166,6 +166,46 @@ export async function setBufferPool(bytes: number): Promise<void> {
   }
 }
 
+/**
+ * Writes back the pages the filler left dirty before anything is measured, and returns how many
+ * there were. With a pool large enough to keep them, MariaDB's page cleaner wrote them back at its
+ * default pace (innodb_io_capacity 200: ≈ 300 pages a second here) through the first round, which
+ * ran at about half the second's speed, the bare server's included (bench/notes.md, 2026-12-05,
+ * eighth session). At innodb_io_capacity_max the same pages take seconds; both settings are put
+ * back.
+ */
+export async function flushDirtyPages(timeoutMs = 300_000): Promise<{ dirty: number; left: number }> {
+  const admin = await connect();
+  const dirtyPages = async () => {
+    const [[status]] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
+    return Number(status?.Value ?? 0);
+  };
+  try {
+    const dirty = await dirtyPages();
+    const [[settings]] = await admin.query<RowDataPacket[]>(
+      "SELECT @@innodb_io_capacity AS io, @@innodb_max_dirty_pages_pct AS pct",
+    );
+    await admin.query(
+      "SET GLOBAL innodb_io_capacity = @@innodb_io_capacity_max, GLOBAL innodb_max_dirty_pages_pct = 0",
+    );
+    try {
+      // A few pages stay dirty while anything writes (the servers' last-used times): near zero is done.
+      let left = dirty;
+      for (const deadline = Date.now() + timeoutMs; left > 100 && Date.now() < deadline; left = await dirtyPages()) {
+        await new Promise((done) => setTimeout(done, 250));
+      }
+      return { dirty, left };
+    } finally {
+      await admin.query("SET GLOBAL innodb_max_dirty_pages_pct = ?, GLOBAL innodb_io_capacity = ?", [
+        Number(settings?.pct),
+        Number(settings?.io),
+      ]);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
 export async function bufferPoolBytes(): Promise<number> {
   const { size } = await queryOne<{ size: number | string }>("SELECT @@innodb_buffer_pool_size AS size");
   return Number(size);
