@@ -192,7 +192,7 @@ async function main(): Promise<void> {
     const stored = await queryOne<{ n: number | string }>("SELECT COUNT(*) AS n FROM credential", "keyturn_bench_1m");
     log(`large database holds ${Number(stored.n).toLocaleString("en")} credentials`);
     const flushStarted = Date.now();
-    const { dirty, left } = await flushDirtyPages();
+    const { dirty, left } = await flushDirtyPages((pages) => log(`  ${pages.toLocaleString("en")} pages still dirty`));
     log(
       `MariaDB wrote back the ${dirty.toLocaleString("en")} pages the filler left dirty in ` +
         `${((Date.now() - flushStarted) / 1000).toFixed(1)} s` +

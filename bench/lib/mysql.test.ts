@@ -88,7 +88,7 @@ describe("sampleWindow", () => {
       await connection.query(
         "INSERT INTO keyturn_bench_flush_test.t SELECT MD5(seq), REPEAT('x', 150) FROM mysql.seq_1_to_20000",
       );
-      const { dirty, left } = await flushDirtyPages(60_000);
+      const { dirty, left } = await flushDirtyPages(() => undefined, 60_000);
       expect(dirty).toBeGreaterThan(100);
       expect(left).toBeLessThanOrEqual(100);
       expect(await settings()).toEqual(before);

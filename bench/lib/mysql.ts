@@ -174,7 +174,10 @@ export async function setBufferPool(bytes: number): Promise<void> {
  * eighth session). At innodb_io_capacity_max the same pages take seconds; both settings are put
  * back.
  */
-export async function flushDirtyPages(timeoutMs = 300_000): Promise<{ dirty: number; left: number }> {
+export async function flushDirtyPages(
+  progress: (dirty: number) => void = () => undefined,
+  timeoutMs = 300_000,
+): Promise<{ dirty: number; left: number }> {
   const admin = await connect();
   const dirtyPages = async () => {
     const [[status]] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
@@ -191,8 +194,13 @@ export async function flushDirtyPages(timeoutMs = 300_000): Promise<{ dirty: num
     try {
       // A few pages stay dirty while anything writes (the servers' last-used times): near zero is done.
       let left = dirty;
-      for (const deadline = Date.now() + timeoutMs; left > 100 && Date.now() < deadline; left = await dirtyPages()) {
+      const started = Date.now();
+      for (let reported = started; left > 100 && Date.now() - started < timeoutMs; left = await dirtyPages()) {
         await new Promise((done) => setTimeout(done, 250));
+        if (Date.now() - reported >= 5_000) {
+          progress(left);
+          reported = Date.now();
+        }
       }
       return { dirty, left };
     } finally {
