@@ -70,13 +70,15 @@ export async function selectCount(): Promise<number> {
  * SQL (MariaDB's sequence engine), in batches: stored rows the bench never presents, there so
  * that lookups run against tables and an index of that size.
  *
- * The filler's row ids are UUIDv7s from the same milliseconds as the secrets already there (the
- * sample the bench presents, made through GraphQL), so in every table's primary-key order the
- * sample lies spread among the filler, one row in about `count / sample` — as the keys in use lie
- * among a deployment's older and newer ones. Ids that sorted after the sample's kept its rows on a
- * few pages of each table, which MariaDB's default 128 MB buffer pool held: the uncached 1 M
- * lookups then ran at 0.82× the 1 k ones, where with the sample spread they ran at 0.36×, reading
- * a page from disk for most lookups (bench/notes.md, 2026-12-05, eighth session).
+ * The filler's row ids are UUIDv7s from the milliseconds the secrets already there (the sample
+ * the bench presents, made through GraphQL) were created in, in ascending order, so in the
+ * secrets' primary-key order the sample lies spread among the filler, one row in about
+ * `count / sample`, as the keys in use lie among a deployment's older and newer ones (if they are
+ * not all about as old). The credentials are stored by Key ID, random for the filler as for the
+ * sample. Ids that sorted after the sample's kept its rows on a few pages of each table, which
+ * MariaDB's default 128 MB buffer pool held: the uncached 1 M lookups then ran at 0.875× the 1 k
+ * ones, where with the sample spread they ran at 0.43×, reading from disk for most lookups
+ * (bench/notes.md, 2026-12-05, eighth session).
  */
 export async function addFillerCredentials(
   database: string,
@@ -92,17 +94,19 @@ export async function addFillerCredentials(
     const window = sampleWindow(sample?.first as string | null, sample?.last as string | null);
     for (let from = 1; from <= count; from += batch) {
       const to = Math.min(count, from + batch - 1);
-      const range = `FROM seq_${from}_to_${to}`;
+      const filler = `(SELECT seq, ${fillerRowIdSql(window, count, "secret")} AS secret_id,
+          ${fillerRowIdSql(window, count, "credential")} AS credential_id,
+          CONCAT('ktid_', LEFT(TO_BASE64(UNHEX(MD5(seq))), 22)) AS key_id
+        FROM seq_${from}_to_${to}) AS filler`;
       await connection.query("START TRANSACTION");
       await connection.query(
         `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint)
-         SELECT ${fillerRowIdSql(window, "secret")}, CONCAT('filler-project-', seq % 1000), 'Filler', NOW(3), 'bench',
-                CONCAT('ktid_', LEFT(TO_BASE64(UNHEX(MD5(seq))), 22)), 'abcd' ${range}`,
+         SELECT secret_id, CONCAT('filler-project-', seq % 1000), 'Filler', NOW(3), 'bench', key_id, 'abcd'
+         FROM ${filler}`,
       );
       await connection.query(
         `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at)
-         SELECT ${fillerRowIdSql(window, "credential")}, ${fillerRowIdSql(window, "secret")}, 1,
-                CONCAT('ktid_', LEFT(TO_BASE64(UNHEX(MD5(seq))), 22)), SHA2(seq, 256), 'abcd', NOW(3) ${range}`,
+         SELECT credential_id, secret_id, 1, key_id, SHA2(seq, 256), 'abcd', NOW(3) FROM ${filler}`,
       );
       await connection.query("COMMIT");
       progress(to);
@@ -112,111 +116,159 @@ export async function addFillerCredentials(
   }
 }
 
+const UUID_V7 = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
 /** The milliseconds of the first and the last of the sample's UUIDv7 ids (their leading 48 bits). */
 export function sampleWindow(first: string | null, last: string | null): { fromMs: number; spanMs: number } {
   const ms = (id: string | null) => {
-    const hex = (id ?? "").replace(/-/g, "").slice(0, 12);
-    if (!/^[0-9a-f]{12}$/.test(hex)) throw new Error(`the sample's ids are not UUIDv7s: ${id ?? "none"}`);
-    return parseInt(hex, 16);
+    if (!UUID_V7.test(id ?? "")) throw new Error(`the sample's ids are not UUIDv7s: ${id ?? "none"}`);
+    return parseInt((id ?? "").replace(/-/g, "").slice(0, 12), 16);
   };
   const fromMs = ms(first);
   return { fromMs, spanMs: ms(last) - fromMs + 1 };
 }
 
 /**
- * SQL for a filler row's UUIDv7 from the sequence's `seq`: a millisecond of the sample's window
- * (stepping by a prime, so consecutive rows land all over it), then random bits from MD5 — of
- * `seq` and the table's name, so a secret's id is the same wherever it is written.
+ * SQL for the UUIDv7 of the sequence's row `seq` (1 to `count`): its millisecond in the sample's
+ * window, rising with `seq` so that the rows are appended as a deployment's are, then random bits
+ * from MD5 of `seq` and `salt`.
  */
-export function fillerRowIdSql({ fromMs, spanMs }: { fromMs: number; spanMs: number }, table: string): string {
-  const time = `LPAD(LOWER(HEX(${fromMs} + (seq * 7919) % ${spanMs})), 12, '0')`;
-  const random = `MD5(CONCAT('${table}-', seq))`;
+export function fillerRowIdSql(
+  { fromMs, spanMs }: { fromMs: number; spanMs: number },
+  count: number,
+  salt: string,
+): string {
+  const time = `LPAD(LOWER(HEX(${fromMs} + FLOOR((seq - 1) * ${spanMs} / ${count}))), 12, '0')`;
+  const random = `MD5(CONCAT('${salt}-', seq))`;
   return `CONCAT(LEFT(${time}, 8), '-', RIGHT(${time}, 4), '-7', SUBSTR(${random}, 1, 3), '-8',
     SUBSTR(${random}, 4, 3), '-', SUBSTR(${random}, 7, 12))`;
 }
 
 /**
- * Raises the InnoDB buffer pool of the bench's MariaDB server to at least `bytes` for the run, as
- * a deployment holding a million credentials would size it (README, "MySQL / MariaDB"), and
- * returns the size it had, to put back; undefined if it was large enough already. The pool
- * resizes online; MariaDB 10.11 answers once it is done, and the status is polled in case a
- * server answers first.
+ * Server-wide settings the bench changes for a while and puts back. Each is recorded before it is
+ * changed, so `restore()` (from the run's `finally` and its signal handlers) puts back whatever was
+ * changed, even after an error part-way. A server that refuses (a user without SUPER or
+ * SYSTEM_VARIABLES_ADMIN, a managed server) keeps its setting: `raise` answers false, and the
+ * run goes on without it.
  */
-export async function raiseBufferPool(bytes: number): Promise<number | undefined> {
-  const before = await bufferPoolBytes();
-  if (before >= bytes) return undefined;
-  await setBufferPool(bytes);
-  return before;
+export class GlobalSettings {
+  private readonly saved = new Map<string, number>();
+
+  /** Sets `name` to `value` ("max": its `_max` variable's value) if it is below it; false if refused. */
+  async raise(name: string, value: number | "max"): Promise<boolean> {
+    const before = await this.read(name);
+    const target = value === "max" ? await this.read(`${name}_max`) : value;
+    if (before >= target) return true;
+    return this.set(name, target, before);
+  }
+
+  /** Sets `name` to `value` if it is above it; false if refused. */
+  async lower(name: string, value: number): Promise<boolean> {
+    const before = await this.read(name);
+    return before <= value ? true : this.set(name, value, before);
+  }
+
+  /** Puts back every setting changed (or only `names`), each on a connection of its own. */
+  async restore(names?: string[]): Promise<void> {
+    for (const [name, value] of [...this.saved].reverse()) {
+      if (names && !names.includes(name)) continue;
+      await setGlobal(name, value);
+      this.saved.delete(name);
+    }
+  }
+
+  private async read(name: string): Promise<number> {
+    const { value } = await queryOne<{ value: number | string }>(`SELECT @@GLOBAL.${name} AS value`);
+    return Number(value);
+  }
+
+  private async set(name: string, value: number, before: number): Promise<boolean> {
+    if (!this.saved.has(name)) this.saved.set(name, before);
+    try {
+      await setGlobal(name, value);
+      return true;
+    } catch (error) {
+      // ER_SPECIFIC_ACCESS_DENIED_ERROR: the user may not change server-wide settings.
+      if ((error as { errno?: number }).errno !== 1227) throw error;
+      this.saved.delete(name);
+      return false;
+    }
+  }
 }
 
-export async function setBufferPool(bytes: number): Promise<void> {
+async function setGlobal(name: string, value: number): Promise<void> {
+  if (!/^[a-z_]+$/.test(name)) throw new Error(`not a variable's name: ${name}`);
   const admin = await connect();
   try {
-    await admin.query("SET GLOBAL innodb_buffer_pool_size = ?", [bytes]);
-    for (let waited = 0; ; waited += 100) {
-      const [[status]] = await admin.query<RowDataPacket[]>(
-        "SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_resize_status'",
-      );
-      if (!/resiz/i.test(String(status?.Value ?? "")) || /complete/i.test(String(status?.Value))) break;
-      if (waited > 120_000) throw new Error(`MariaDB's buffer pool is still resizing: ${String(status?.Value)}`);
-      await new Promise((done) => setTimeout(done, 100));
-    }
+    await admin.query(`SET GLOBAL ${name} = ?`, [value]);
+    if (name === "innodb_buffer_pool_size") await poolResized(admin, value);
   } finally {
     await admin.end();
   }
 }
 
 /**
- * Writes back the pages the filler left dirty before anything is measured, and returns how many
- * there were. With a pool large enough to keep them, MariaDB's page cleaner wrote them back at its
- * default pace (innodb_io_capacity 200: ≈ 300 pages a second here) through the first round, which
- * ran at about half the second's speed, the bare server's included (bench/notes.md, 2026-12-05,
- * eighth session). At innodb_io_capacity_max the same pages take seconds; both settings are put
- * back.
+ * Waits until the buffer pool holds about `bytes` of pages. It resizes online: MariaDB 10.11.19
+ * answers the SET once it is done, and its pages are counted in case a server answers first.
  */
-export async function flushDirtyPages(
-  progress: (dirty: number) => void = () => undefined,
-  timeoutMs = 300_000,
-): Promise<{ dirty: number; left: number }> {
-  const admin = await connect();
-  const dirtyPages = async () => {
-    const [[status]] = await admin.query<RowDataPacket[]>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'");
-    return Number(status?.Value ?? 0);
-  };
-  try {
-    const dirty = await dirtyPages();
-    const [[settings]] = await admin.query<RowDataPacket[]>(
-      "SELECT @@innodb_io_capacity AS io, @@innodb_max_dirty_pages_pct AS pct",
+async function poolResized(admin: Connection, bytes: number): Promise<void> {
+  for (const started = Date.now(); ; await new Promise((done) => setTimeout(done, 100))) {
+    const [[pool]] = await admin.query<RowDataPacket[]>(
+      `SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
+                WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_TOTAL') * @@innodb_page_size AS bytes`,
     );
-    await admin.query(
-      "SET GLOBAL innodb_io_capacity = @@innodb_io_capacity_max, GLOBAL innodb_max_dirty_pages_pct = 0",
-    );
-    try {
-      // A few pages stay dirty while anything writes (the servers' last-used times): near zero is done.
-      let left = dirty;
-      const started = Date.now();
-      for (let reported = started; left > 100 && Date.now() - started < timeoutMs; left = await dirtyPages()) {
-        await new Promise((done) => setTimeout(done, 250));
-        if (Date.now() - reported >= 5_000) {
-          progress(left);
-          reported = Date.now();
-        }
-      }
-      return { dirty, left };
-    } finally {
-      await admin.query("SET GLOBAL innodb_max_dirty_pages_pct = ?, GLOBAL innodb_io_capacity = ?", [
-        Number(settings?.pct),
-        Number(settings?.io),
-      ]);
-    }
-  } finally {
-    await admin.end();
+    // A pool of 1 GiB counts 99 % of it in pages; the rest is the pool's own bookkeeping.
+    if (Math.abs(Number(pool?.bytes) - bytes) <= bytes * 0.05) return;
+    if (Date.now() - started > 120_000) throw new Error(`MariaDB's buffer pool is still resizing to ${bytes} bytes`);
   }
 }
 
 export async function bufferPoolBytes(): Promise<number> {
   const { size } = await queryOne<{ size: number | string }>("SELECT @@innodb_buffer_pool_size AS size");
   return Number(size);
+}
+
+const DIRTY_PAGE_SETTINGS = ["innodb_io_capacity", "innodb_max_dirty_pages_pct"];
+
+/**
+ * Writes back the pages the filler left dirty before anything is measured: with a pool large
+ * enough to keep them, MariaDB's page cleaner wrote them back at its default pace
+ * (innodb_io_capacity 200: a few hundred pages a second in a scratch fill) through the first
+ * round, which ran at about half the second's speed, the bare server's included (bench/notes.md,
+ * 2026-12-05, eighth session). At innodb_io_capacity_max and innodb_max_dirty_pages_pct 0, the
+ * 1 M fill's ≈ 33,000 pages took ≈ 35 s. Answers how many pages were dirty, how many still are,
+ * and whether MariaDB let the settings change; `progress` hears the count every `everyMs`.
+ */
+export async function flushDirtyPages(
+  settings: GlobalSettings,
+  { progress = () => undefined, everyMs = 5_000, timeoutMs = 300_000 }: FlushOptions = {},
+): Promise<{ dirty: number; left: number; hastened: boolean }> {
+  const dirtyPages = async () =>
+    Number((await queryOne<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")).Value);
+  const dirty = await dirtyPages();
+  try {
+    const hastened =
+      (await settings.raise("innodb_io_capacity", "max")) && (await settings.lower("innodb_max_dirty_pages_pct", 0));
+    // A few pages stay dirty while anything writes (the servers' last-used times): near zero is done.
+    let left = dirty;
+    const started = Date.now();
+    for (let reported = started; left > 100 && Date.now() - started < timeoutMs; left = await dirtyPages()) {
+      await new Promise((done) => setTimeout(done, 250));
+      if (Date.now() - reported >= everyMs) {
+        progress(left);
+        reported = Date.now();
+      }
+    }
+    return { dirty, left, hastened };
+  } finally {
+    await settings.restore(DIRTY_PAGE_SETTINGS);
+  }
+}
+
+export interface FlushOptions {
+  progress?: (dirty: number) => void;
+  everyMs?: number;
+  timeoutMs?: number;
 }
 
 /**

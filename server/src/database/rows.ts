@@ -57,11 +57,14 @@ export async function insertRow<T extends ObjectLiteral>(
   await runStatement(manager, statement.sql, values(manager, metadata, statement.columns, row));
 }
 
-/** Sets `changes` on the row whose primary key is `id` (an entity with a single-column key). */
+/**
+ * Sets `changes` on the row whose primary key is `primaryKey` (an entity with a single-column
+ * key: a credential's is its Key ID, not its `id`).
+ */
 export async function updateRow<T extends ObjectLiteral>(
   manager: EntityManager,
   target: EntityTarget<T>,
-  id: string,
+  primaryKey: string,
   changes: Partial<T>,
 ): Promise<void> {
   const metadata = manager.dataSource.getMetadata(target);
@@ -80,7 +83,7 @@ export async function updateRow<T extends ObjectLiteral>(
       columns,
     };
   });
-  await runStatement(manager, statement.sql, [...values(manager, metadata, statement.columns, changes), id]);
+  await runStatement(manager, statement.sql, [...values(manager, metadata, statement.columns, changes), primaryKey]);
 }
 
 export interface RowQuery {

@@ -7,11 +7,13 @@ import { TableIndex, type MigrationInterface, type QueryRunner, type Table } fro
  * Every uncached verification looks a credential up by its Key ID. With the rows stored by `id`,
  * InnoDB went down the Key ID's index to the row's `id`, then down the table to the row, then down
  * the secret's table: three B-trees. Stored by Key ID, the row is where the first descent ends.
- * With a million credentials whose keys in use lie all over the table, MariaDB spent 18.7 µs per
- * lookup against 23.3 µs, and the uncached route ran at 0.86× its speed with a thousand
- * credentials against 0.80× (bench VM, 24 interleaved rounds; bench/notes.md, 2026-12-05, eighth
- * session). Creates and rotations measured the same either way: the Key ID's index already took
- * each new Key ID at a random place, and the table now does instead.
+ * With a million credentials whose keys in use lie spread through the tables, MariaDB spent
+ * 18.7 µs per lookup against 23.3 µs, and the uncached route ran 1.08× as fast (0.858× against
+ * 0.797× a server on a thousand credentials stored by id; 24 interleaved rounds on the bench VM,
+ * bench/notes.md, 2026-12-05, eighth session). On fresh databases, creates and rotations measured
+ * the same either way: the Key ID's index already took each new Key ID at a random place, and the
+ * table now does instead. Not measured on a table of a million rows, where random inserts of whole
+ * rows may cost more than those of index entries did.
  *
  * Nothing refers to a credential by `id` (no foreign key, and every read goes by Key ID or by
  * secret and generation), so instances of the previous release keep working through the change.
@@ -48,9 +50,12 @@ async function rekey(runner: QueryRunner, { primary, unique, uniqueIndex, dropIn
   if (runner.dataSource.options.type !== "better-sqlite3") {
     // One statement, so one rebuild of the table, and atomic (InnoDB's DDL, MariaDB 10.6+ and
     // MySQL 8): a start that stops finds the table as it was, and the check above reruns it.
+    // Online, or not at all: a server that could not rebuild with reads and writes going on
+    // refuses rather than lock the table for the rebuild.
     await runner.query(
       `ALTER TABLE \`${TABLE}\` DROP PRIMARY KEY, ADD PRIMARY KEY (\`${primary}\`),
-         ADD UNIQUE INDEX \`${uniqueIndex}\` (\`${unique}\`), DROP INDEX \`${dropIndex}\``,
+         ADD UNIQUE INDEX \`${uniqueIndex}\` (\`${unique}\`), DROP INDEX \`${dropIndex}\`,
+         ALGORITHM = INPLACE, LOCK = NONE`,
     );
     return;
   }
