@@ -57,6 +57,13 @@ const LATENCY_SECONDS = 2;
 const BASELINE_LATENCY_SECONDS = 1;
 const MUTATION_SECONDS = 5;
 /**
+ * Each verification server's warm-up before the first round. With 1 s, the uncached 1 M server's
+ * first round ran at 0.68–0.72× the 1 k one in four full runs (0.81–0.92× in the others): the 1 k
+ * server, its baseline, had just been measured for ≈ 13 s against bare, and it too had sped up
+ * slice by slice through that (bench/notes.md, 2026-12-05, eighth session).
+ */
+const VERIFICATION_FIRST_WARM_UP_SECONDS = 10;
+/**
  * A mutation server's first warm-up per operation. V8 optimises the GraphQL, ORM and driver code
  * of a change over its first few thousand requests: after a 1 s warm-up the next 5 s still cost
  * 1.5–1.7× the CPU per create of the 5 s after them (bench/notes.md, 2026-12-03, seventh session).
@@ -294,6 +301,12 @@ async function main(): Promise<void> {
     const scenarios = new Map<string, ScenarioResult>(
       targets.map((t) => [t.id, { id: t.id, title: t.title, baseline: t.baseline, rounds: [] }]),
     );
+    const servers = new Map<BenchProcess, string>([[bare, baselines.bare.script]]);
+    for (const target of targets) if (!servers.has(target.server)) servers.set(target.server, target.script);
+    for (const [server, script] of servers) {
+      log(`warming up ${server.name} for ${VERIFICATION_FIRST_WARM_UP_SECONDS} s`);
+      await wrk({ url: server.url, connections: 50, seconds: VERIFICATION_FIRST_WARM_UP_SECONDS, script });
+    }
     for (let round = 1; round <= ROUNDS; round++) {
       log(`round ${round}/${ROUNDS}: warming up the bare server`);
       await wrk({ url: bare.url, connections: 50, seconds: 1, script: baselines.bare.script });
@@ -371,6 +384,7 @@ async function main(): Promise<void> {
         storedLarge: Number(stored.n),
         mutationSeconds: MUTATION_SECONDS,
         mutationFirstWarmUpSeconds: MUTATION_FIRST_WARM_UP_SECONDS,
+        verificationFirstWarmUpSeconds: VERIFICATION_FIRST_WARM_UP_SECONDS,
         baselineSeconds: BASELINE_SECONDS,
         poolSize: MUTATION_POOL_SIZE,
         rotationGraceSeconds: ROTATION_GRACE_SECONDS,

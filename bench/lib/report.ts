@@ -69,6 +69,8 @@ export interface BenchResults {
     mutationSeconds: number;
     /** Each operation's warm-up in the first round (1 s in the others). */
     mutationFirstWarmUpSeconds: number;
+    /** Each verification server's warm-up before the first round; absent in older results. */
+    verificationFirstWarmUpSeconds?: number;
     baselineSeconds: number;
     /** The mutation server's DB_POOL_SIZE: the commit baseline's connections. */
     poolSize: number;
@@ -529,7 +531,7 @@ function methodBullets(method: BenchResults["method"], scenarios: ScenarioResult
   const grace = method.rotationGraceSeconds / 3600;
   return [
     "**Cores.** Every server under test ran on core 0 (`taskset -c 0`), wrk on core 1; MariaDB unpinned.",
-    `**Verification throughput and latency.** In each of ${method.rounds} rounds, after a 1 s warm-up, a server's throughput at 50 connections is measured in ${method.slices} slices of ${slice} s, each between two ${slice} s slices of ${bare} (bare, server, bare, server, …, bare: this VM changes speed within seconds, and a slice's neighbours are the nearest measure of its speed), and its latency at 1 connection for ${method.latencySeconds} s between two ${method.bareLatencySeconds ?? 1} s runs of the bare server. A round's ratio is the median of its slices' ratios to the mean of their bare neighbours (a slice during a change of speed is outvoted by the other two); the figure is the median over the rounds; the raw column lists every round (the server's mean req/s vs its bare neighbours', and the round's ratio).`,
+    `**Verification throughput and latency.** ${method.verificationFirstWarmUpSeconds ? `Before the first round every verification server, and the bare one, is warmed for ${method.verificationFirstWarmUpSeconds} s at 50 connections (a server that has served nothing yet still sped up through its first round, and a target must not meet a warmer baseline). ` : ""}In each of ${method.rounds} rounds, after a 1 s warm-up, a server's throughput at 50 connections is measured in ${method.slices} slices of ${slice} s, each between two ${slice} s slices of ${bare} (bare, server, bare, server, …, bare: this VM changes speed within seconds, and a slice's neighbours are the nearest measure of its speed), and its latency at 1 connection for ${method.latencySeconds} s between two ${method.bareLatencySeconds ?? 1} s runs of the bare server. A round's ratio is the median of its slices' ratios to the mean of their bare neighbours (a slice during a change of speed is outvoted by the other two); the figure is the median over the rounds; the raw column lists every round (the server's mean req/s vs its bare neighbours', and the round's ratio).`,
     "**Refusals** are measured the same way against the positive path instead of bare: their slices alternate with the cached Basic-auth route's on the same server (positive, refusal, positive, …), since their goal is its speed, and the figure is their throughput as a multiple of it.",
     "**Scale figures** are measured the same way against the 1 k server of their kind: the 1 M server's slices alternate with the 1 k server's (cached or uncached) answering the same route, and the figure is its throughput as a multiple of the 1 k server's.",
     unsteadySummary(scenarios),
