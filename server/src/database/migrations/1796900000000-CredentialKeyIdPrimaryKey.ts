@@ -17,7 +17,8 @@ import { TableIndex, type MigrationInterface, type QueryRunner, type Table } fro
  * runs on every request of the Analytics API, a change when an admin makes one.
  *
  * Nothing refers to a credential by `id` (no foreign key, and every read goes by Key ID or by
- * secret and generation), so instances of the previous release keep working through the change.
+ * secret and generation), so instances of the previous release should keep working through the
+ * change (not tested across releases).
  */
 const TABLE = "credential";
 const ID_INDEX = "uq_credential_id";
