@@ -19,6 +19,7 @@ import {
   dropDatabase,
   flushDirtyPages,
   GlobalSettings,
+  globalVariable,
   localServerPid,
   queryOne,
   recreateDatabase,
@@ -684,14 +685,14 @@ async function versions(): Promise<Record<string, string>> {
     stdout: (e as { stdout?: string }).stdout ?? "",
   }));
   const mariadb = await queryOne<{ v: string }>("SELECT VERSION() AS v");
-  const flush = await queryOne<{ Value: string }>("SHOW GLOBAL VARIABLES LIKE 'innodb_flush_log_at_trx_commit'");
+  const flush = await globalVariable("innodb_flush_log_at_trx_commit");
   // Read while the run's size holds (BUFFER_POOL_BYTES), before the pool is put back.
   const pool = await bufferPoolBytes();
   return {
     node: process.version,
     wrk: /wrk (\S+)/.exec(wrkVersion)?.[1] ?? "?",
     mariadb: mariadb.v,
-    innodb_flush_log_at_trx_commit: flush.Value,
+    innodb_flush_log_at_trx_commit: String(flush),
     innodb_buffer_pool_size: mib(pool),
     "@apollo/server": pkg("@apollo/server"),
     express: pkg("express"),

@@ -59,10 +59,27 @@ export async function queryOne<T>(sql: string, database?: string): Promise<T> {
   }
 }
 
-/** Server-wide SELECT count: the bench's way of counting the queries a scenario sent. */
-export async function selectCount(): Promise<number> {
-  const row = await queryOne<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Com_select'");
+/** One of the server's status counters (`SHOW GLOBAL STATUS`), as a number. */
+export async function globalStatus(name: string): Promise<number> {
+  const row = await queryOne<{ Value: string } | undefined>(`SHOW GLOBAL STATUS LIKE '${variableName(name)}'`);
+  if (!row) throw new Error(`MariaDB has no status ${name}`);
   return Number(row.Value);
+}
+
+/** One of the server's global settings (`@@GLOBAL.name`), as a number. */
+export async function globalVariable(name: string): Promise<number> {
+  const { value } = await queryOne<{ value: number | string }>(`SELECT @@GLOBAL.${variableName(name)} AS value`);
+  return Number(value);
+}
+
+function variableName(name: string): string {
+  if (!/^[A-Za-z_]+$/.test(name)) throw new Error(`not a variable's name: ${name}`);
+  return name;
+}
+
+/** Server-wide SELECT count: the bench's way of counting the queries a scenario sent. */
+export function selectCount(): Promise<number> {
+  return globalStatus("Com_select");
 }
 
 /**
@@ -156,15 +173,15 @@ export class GlobalSettings {
 
   /** Sets `name` to `value` ("max": its `_max` variable's value) if it is below it; false if refused. */
   async raise(name: string, value: number | "max"): Promise<boolean> {
-    const before = await this.read(name);
-    const target = value === "max" ? await this.read(`${name}_max`) : value;
+    const before = await globalVariable(name);
+    const target = value === "max" ? await globalVariable(`${name}_max`) : value;
     if (before >= target) return true;
     return this.set(name, target, before);
   }
 
   /** Sets `name` to `value` if it is above it; false if refused. */
   async lower(name: string, value: number): Promise<boolean> {
-    const before = await this.read(name);
+    const before = await globalVariable(name);
     return before <= value ? true : this.set(name, value, before);
   }
 
@@ -177,55 +194,48 @@ export class GlobalSettings {
     }
   }
 
-  private async read(name: string): Promise<number> {
-    const { value } = await queryOne<{ value: number | string }>(`SELECT @@GLOBAL.${name} AS value`);
-    return Number(value);
-  }
-
   private async set(name: string, value: number, before: number): Promise<boolean> {
-    if (!this.saved.has(name)) this.saved.set(name, before);
+    // Only the first value seen is the server's own: a later change keeps it to put back.
+    const first = !this.saved.has(name);
+    if (first) this.saved.set(name, before);
     try {
       await setGlobal(name, value);
       return true;
     } catch (error) {
       // ER_SPECIFIC_ACCESS_DENIED_ERROR: the user may not change server-wide settings.
       if ((error as { errno?: number }).errno !== 1227) throw error;
-      this.saved.delete(name);
+      if (first) this.saved.delete(name);
       return false;
     }
   }
 }
 
 async function setGlobal(name: string, value: number): Promise<void> {
-  if (!/^[a-z_]+$/.test(name)) throw new Error(`not a variable's name: ${name}`);
   const admin = await connect();
   try {
-    await admin.query(`SET GLOBAL ${name} = ?`, [value]);
-    if (name === "innodb_buffer_pool_size") await poolResized(admin, value);
+    await admin.query(`SET GLOBAL ${variableName(name)} = ?`, [value]);
   } finally {
     await admin.end();
   }
+  if (name === "innodb_buffer_pool_size") await poolResized(value);
 }
 
 /**
  * Waits until the buffer pool holds about `bytes` of pages. It resizes online: MariaDB 10.11.19
  * answers the SET once it is done, and its pages are counted in case a server answers first.
  */
-async function poolResized(admin: Connection, bytes: number): Promise<void> {
+async function poolResized(bytes: number): Promise<void> {
+  const pageBytes = await globalVariable("innodb_page_size");
   for (const started = Date.now(); ; await new Promise((done) => setTimeout(done, 100))) {
-    const [[pool]] = await admin.query<RowDataPacket[]>(
-      `SELECT (SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS
-                WHERE VARIABLE_NAME = 'INNODB_BUFFER_POOL_PAGES_TOTAL') * @@innodb_page_size AS bytes`,
-    );
     // A pool of 1 GiB counts 99 % of it in pages; the rest is the pool's own bookkeeping.
-    if (Math.abs(Number(pool?.bytes) - bytes) <= bytes * 0.05) return;
+    const pooled = (await globalStatus("Innodb_buffer_pool_pages_total")) * pageBytes;
+    if (Math.abs(pooled - bytes) <= bytes * 0.05) return;
     if (Date.now() - started > 120_000) throw new Error(`MariaDB's buffer pool is still resizing to ${bytes} bytes`);
   }
 }
 
-export async function bufferPoolBytes(): Promise<number> {
-  const { size } = await queryOne<{ size: number | string }>("SELECT @@innodb_buffer_pool_size AS size");
-  return Number(size);
+export function bufferPoolBytes(): Promise<number> {
+  return globalVariable("innodb_buffer_pool_size");
 }
 
 const DIRTY_PAGE_SETTINGS = ["innodb_io_capacity", "innodb_max_dirty_pages_pct"];
@@ -243,8 +253,7 @@ export async function flushDirtyPages(
   settings: GlobalSettings,
   { progress = () => undefined, everyMs = 5_000, timeoutMs = 300_000 }: FlushOptions = {},
 ): Promise<{ dirty: number; left: number; hastened: boolean }> {
-  const dirtyPages = async () =>
-    Number((await queryOne<{ Value: string }>("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_pages_dirty'")).Value);
+  const dirtyPages = () => globalStatus("Innodb_buffer_pool_pages_dirty");
   const dirty = await dirtyPages();
   try {
     const hastened =

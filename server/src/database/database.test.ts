@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { describeEachDatabase, itOnMysql, type TestDatabase } from "../../test/support/databases";
 import { parseDatabaseUrl } from "../config";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
+import type { Table } from "typeorm";
 import { Database } from "./database";
 
 const TABLES = ["project", "api_secret", "credential", "audit_event"];
@@ -56,14 +57,19 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(await tables(db)).toEqual(TABLES);
   });
 
-  async function liveCredentialIndexes(db: Database): Promise<number> {
+  /** A table as TypeORM reads it from the catalogue. */
+  async function tableOf(db: Database, name: string): Promise<Table | undefined> {
     const runner = db.dataSource.createQueryRunner();
     try {
-      const credential = await runner.getTable("credential");
-      return credential?.indices.filter((index) => index.name === "idx_credential_live").length ?? 0;
+      return await runner.getTable(name);
     } finally {
       await runner.release();
     }
+  }
+
+  async function liveCredentialIndexes(db: Database): Promise<number> {
+    const credential = await tableOf(db, "credential");
+    return credential?.indices.filter((index) => index.name === "idx_credential_live").length ?? 0;
   }
 
   it("adds the live-credentials index even where a stopped start had already built it (a later one drops it)", async () => {
@@ -94,12 +100,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
   });
 
   async function columnsOf(db: Database, table: string): Promise<string[]> {
-    const runner = db.dataSource.createQueryRunner();
-    try {
-      return (await runner.getTable(table))?.columns.map((column) => column.name) ?? [];
-    } finally {
-      await runner.release();
-    }
+    return (await tableOf(db, table))?.columns.map((column) => column.name) ?? [];
   }
 
   it("moves each secret's live credentials onto its row, and back, even after a start that stopped", async () => {
@@ -187,22 +188,20 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(await secrets()).toEqual(moved);
   });
 
+  // The error each database gives for a second row with the same unique value.
+  const DUPLICATE = /Duplicate entry|UNIQUE constraint failed/;
+
   it("stores the credentials by Key ID, and back by id, keeping both unique and every row", async () => {
     const db = await open();
     const keys = async () => {
-      const runner = db.dataSource.createQueryRunner();
-      try {
-        const credential = await runner.getTable("credential");
-        return {
-          primary: credential?.primaryColumns.map((column) => column.name),
-          unique: credential?.indices
-            .filter((index) => index.isUnique)
-            .map((index) => `${index.name}(${index.columnNames.join(",")})`)
-            .sort(),
-        };
-      } finally {
-        await runner.release();
-      }
+      const credential = await tableOf(db, "credential");
+      return {
+        primary: credential?.primaryColumns.map((column) => column.name),
+        unique: credential?.indices
+          .filter((index) => index.isUnique)
+          .map((index) => `${index.name}(${index.columnNames.join(",")})`)
+          .sort(),
+      };
     };
     const byKeyId = {
       primary: ["key_id"],
@@ -224,24 +223,25 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     );
     await insert("c1", "k1", 1);
     await insert("c2", "k2", 2);
-    const rows = () => db.dataSource.query("SELECT id, key_id FROM credential ORDER BY id");
+    const rows = () =>
+      db.dataSource.query("SELECT id, key_id, secret_id, generation, secret_hash, hint FROM credential ORDER BY id");
     const stored = [
-      { id: "c1", key_id: "k1" },
-      { id: "c2", key_id: "k2" },
+      { id: "c1", key_id: "k1", secret_id: "s", generation: 1, secret_hash: "x", hint: "h" },
+      { id: "c2", key_id: "k2", secret_id: "s", generation: 2, secret_hash: "x", hint: "h" },
     ];
     expect(await keys()).toEqual(byKeyId);
 
     await undoThrough(db, "CredentialKeyIdPrimaryKey1796900000000");
     expect(await keys()).toEqual(byId);
     expect(await rows()).toEqual(stored);
-    await expect(insert("c1", "k3", 3)).rejects.toThrow();
-    await expect(insert("c3", "k1", 3)).rejects.toThrow();
+    await expect(insert("c1", "k3", 3)).rejects.toThrow(DUPLICATE);
+    await expect(insert("c3", "k1", 3)).rejects.toThrow(DUPLICATE);
 
     await db.dataSource.runMigrations();
     expect(await keys()).toEqual(byKeyId);
     expect(await rows()).toEqual(stored);
-    await expect(insert("c1", "k3", 3)).rejects.toThrow();
-    await expect(insert("c3", "k1", 3)).rejects.toThrow();
+    await expect(insert("c1", "k3", 3)).rejects.toThrow(DUPLICATE);
+    await expect(insert("c3", "k1", 3)).rejects.toThrow(DUPLICATE);
     // And again over a table already stored by Key ID, as after a start that stopped before
     // recording the migration (MySQL commits DDL at once).
     await db.dataSource.query("DELETE FROM migrations WHERE name = 'CredentialKeyIdPrimaryKey1796900000000'");
