@@ -87,11 +87,12 @@ export function rawCreate(pool: Pool, pepper: Buffer): (projectId: string, actor
         );
         await run(
           db,
-          "INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, last_used_at) " +
-            "VALUES (?, ?, 1, ?, ?, ?, ?, NULL)",
+          "INSERT INTO credential (id, secret_id, project_id, generation, key_id, secret_hash, hint, created_at, " +
+            "expires_at, revoked_at, last_used_at) VALUES (?, ?, ?, 1, ?, ?, ?, ?, NULL, NULL, NULL)",
           [
             newRowId(),
             created.secretId,
+            projectId,
             created.keyId,
             // Hex, as Keyturn stores it (SecretHasher.hash).
             createHmac("sha256", pepper).update(created.secret).digest("hex"),

@@ -122,8 +122,9 @@ export async function addFillerCredentials(
          FROM ${filler}`,
       );
       await connection.query(
-        `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at)
-         SELECT credential_id, secret_id, 1, key_id, SHA2(seq, 256), 'abcd', NOW(3) FROM ${filler}`,
+        `INSERT INTO credential (id, secret_id, project_id, generation, key_id, secret_hash, hint, created_at)
+         SELECT credential_id, secret_id, CONCAT('filler-project-', seq % 1000), 1, key_id, SHA2(seq, 256), 'abcd',
+           NOW(3) FROM ${filler}`,
       );
       await connection.query("COMMIT");
       progress(to);

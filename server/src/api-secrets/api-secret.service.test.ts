@@ -91,11 +91,15 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
             manager.create(Credential, {
               id: randomUUID(),
               secretId,
+              projectId: `other-${i}`,
               generation,
               keyId: `ktk_other_${i}_${generation}`,
               secretHash: "0".repeat(64),
               hint: "ktsk_…abcd",
               createdAt: at,
+              expiresAt: null,
+              // Ended by the rotation past it, as every credential its secret no longer names.
+              revokedAt: generation < generations ? at : null,
               lastUsedAt: null,
             }),
           );
@@ -146,6 +150,43 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
       expect(expiredList).toBeLessThanOrEqual(youngList! + 2);
       expect(longRevocation).toBeLessThanOrEqual(youngRevocation! + 2);
     }
+  });
+
+  it("keeps each credential's row in agreement with its secret's: verification accepts what the list shows", async () => {
+    const ids = [
+      (await service.create(actor, { projectId: "acme", name: "a" })).apiSecret.id,
+      (await service.create(actor, { projectId: "acme", name: "b" })).apiSecret.id,
+    ];
+    // What the credential rows alone say is live now (what verification reads), per secret.
+    const liveByRows = async () => {
+      const rows = await db.dataSource.manager.find(Credential, { where: ids.map((secretId) => ({ secretId })) });
+      return ids.map((secretId) =>
+        rows
+          .filter((row) => row.secretId === secretId && row.projectId === "acme" && row.revokedAt === null)
+          .filter((row) => row.expiresAt === null || row.expiresAt.getTime() > clock)
+          .map((row) => [row.keyId, row.expiresAt?.getTime() ?? null])
+          .sort(),
+      );
+    };
+    const liveByList = async () => {
+      const secrets = await service.list("acme");
+      return ids.map((id) =>
+        (secrets.find((secret) => secret.id === id)?.credentials ?? [])
+          .map((credential) => [credential.keyId, credential.expiresAt?.getTime() ?? null])
+          .sort(),
+      );
+    };
+    // Rotations with and without a grace period, within one and past it, then a revocation.
+    const steps = [60, 0, 60, 60, -90, 60, -30, 0, 60, -90, 60, 60, -30, 60];
+    for (const [i, step] of steps.entries()) {
+      if (step < 0) clock -= step * 1000;
+      else await service.rotate(actor, { id: ids[i % 2]!, gracePeriodSeconds: step });
+      expect(await liveByRows()).toEqual(await liveByList());
+    }
+    expect((await liveByRows()).map((live) => live.length)).toEqual([2, 2]);
+    await service.revoke(actor, { id: ids[0]! });
+    expect(await liveByRows()).toEqual([[], expect.any(Array)]);
+    expect(await liveByRows()).toEqual(await liveByList());
   });
 });
 

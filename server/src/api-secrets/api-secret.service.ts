@@ -56,7 +56,9 @@ export class ApiSecretService {
   /**
    * Every secret of the project, newest first, each with the credentials verification accepts now:
    * its current one and, until its grace period ends, its previous one, read by their Key IDs.
-   * A credential row never changes but for its last use, so the two reads need no transaction.
+   * Which ones are live, and the previous one's end, are the secret's row's to say: a rotation
+   * between the two reads cannot make the list contradict the secrets it read, and a transaction
+   * is not needed.
    */
   list(projectId: string): Promise<ApiSecret[]> {
     const now = this.now();
@@ -109,9 +111,9 @@ export class ApiSecretService {
     const now = this.now();
     const graceEndsAt = input.gracePeriodSeconds > 0 ? new Date(now.getTime() + input.gracePeriodSeconds * 1000) : null;
     const issued = this.issue();
-    // Its generation (the current one's + 1) and the audit row's project and details are set once
-    // the secret is locked: by rotateInTransaction here, by the procedure on MySQL.
-    const next = this.newCredential(input.id, 0, issued, now);
+    // Its generation (the current one's + 1) and project, and the audit row's project and details,
+    // are set once the secret is locked: by rotateInTransaction here, by the procedure on MySQL.
+    const next = this.newCredential(input.id, "", 0, issued, now);
     const audit = auditEventRow({
       action: AuditAction.SECRET_ROTATED,
       projectId: "",
@@ -176,7 +178,6 @@ export class ApiSecretService {
           throw new Error(`keyturn_rotate_secret answered ${JSON.stringify(outcome)}`);
         // The procedure checked the role; so does the service, on the row itself, before the COMMIT.
         requireSecretRole(principal, apiSecret, "admin", action);
-        current.expiresAt = graceEndsAt;
         const ended = typeof outcome?.ended_key_id === "string" ? outcome.ended_key_id : null;
         return { apiSecret, current, changed: changedKeyIds(current.keyId, ended, next.keyId) };
       },
@@ -204,7 +205,11 @@ export class ApiSecretService {
     if (!current) throw new Error(`Active API secret ${apiSecret.id} has no current credential`);
     const ended = apiSecret.previousKeyId;
     next.generation = current.generation + 1;
-    current.expiresAt = graceEndsAt;
+    next.projectId = apiSecret.projectId;
+    // Verification reads each credential's own row: the replaced one stops when the grace period
+    // ends, or now without one; the one that was previous stops now, whatever its time.
+    const replacedEnd = { expiresAt: graceEndsAt, revokedAt: graceEndsAt ? null : now };
+    Object.assign(current, replacedEnd);
     const moved = {
       rotatedAt: now,
       currentKeyId: next.keyId,
@@ -214,6 +219,8 @@ export class ApiSecretService {
     };
     Object.assign(apiSecret, moved);
     await insertRow(manager, Credential, next);
+    await updateRow(manager, Credential, current.keyId, replacedEnd);
+    if (ended) await updateRow(manager, Credential, ended, { revokedAt: now });
     await updateRow(manager, ApiSecret, apiSecret.id, moved);
     audit.projectId = apiSecret.projectId;
     audit.details = JSON.stringify({
@@ -244,6 +251,8 @@ export class ApiSecretService {
         apiSecret.revokedAt = now;
         apiSecret.revokedBy = actor.principal.subject;
         await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
+        // Verification reads each credential's own row.
+        for (const keyId of changed) await updateRow(manager, Credential, keyId, { revokedAt: now });
         await manager
           .createQueryBuilder()
           .update(Project)
@@ -290,7 +299,7 @@ export class ApiSecretService {
       previousExpiresAt: null,
       lastUsedAt: null,
     });
-    const credential = this.newCredential(apiSecret.id, 1, issued, now);
+    const credential = this.newCredential(apiSecret.id, projectId, 1, issued, now);
     // A named secret's audit details are known now; an unnamed one's wait for its number.
     const audit = auditEventRow({
       action: AuditAction.SECRET_CREATED,
@@ -413,6 +422,7 @@ export class ApiSecretService {
 
   private newCredential(
     secretId: string,
+    projectId: string,
     generation: number,
     issued: { keyId: string; hint: string; plaintext: GeneratedCredential },
     now: Date,
@@ -420,11 +430,14 @@ export class ApiSecretService {
     return Object.assign(new Credential(), {
       id: newRowId(),
       secretId,
+      projectId,
       generation,
       keyId: issued.keyId,
       secretHash: this.hasher.hash(issued.plaintext.secret),
       hint: issued.hint,
       createdAt: now,
+      expiresAt: null,
+      revokedAt: null,
       lastUsedAt: null,
     });
   }
@@ -484,11 +497,14 @@ function replacedColumns(outcome: Record<string, unknown>): Record<string, unkno
   return {
     id: outcome.replaced_id,
     secret_id: outcome.id,
+    project_id: outcome.project_id,
     generation: outcome.replaced_generation,
     key_id: outcome.replaced_key_id,
     secret_hash: outcome.replaced_secret_hash,
     hint: outcome.replaced_hint,
     created_at: outcome.replaced_created_at,
+    expires_at: outcome.replaced_expires_at,
+    revoked_at: outcome.replaced_revoked_at,
     last_used_at: outcome.replaced_last_used_at,
   };
 }

@@ -18,8 +18,9 @@ registerEnumType(CredentialStatus, {
 
 /**
  * One Key ID + secret pair of an API secret. The secret itself is never stored, only its keyed
- * hash. A row never changes but for its last use: whether it is live is its secret's row's to say
- * (the current Key ID, or the previous one until its grace period ends).
+ * hash. Its secret's row names the live ones (the current Key ID, and the previous one until its
+ * grace period ends); every change also writes the end of each credential it ends on its row, so
+ * that verification reads this one row (migration 1797000000000).
  */
 @Entity("credential")
 @Index("uq_credential_id", ["id"], { unique: true })
@@ -31,6 +32,10 @@ export class Credential {
 
   @Column({ name: "secret_id", type: "varchar", length: 36 })
   secretId!: string;
+
+  // No @Field: the secret's project, which never changes, kept here for verification's lookup.
+  @Column({ name: "project_id", type: "varchar", length: 128 })
+  projectId!: string;
 
   @ManyToOne("ApiSecret", "credentials", { onDelete: "CASCADE" })
   @JoinColumn({ name: "secret_id", foreignKeyConstraintName: "fk_credential_secret" })
@@ -58,12 +63,15 @@ export class Credential {
   @Column({ name: "created_at", type: "datetime", precision: 3 })
   createdAt!: Date;
 
-  /**
-   * Not stored: the secret's row says when its previous credential stops (previousExpiresAt), and
-   * ApiSecretService sets it here on the credential it answers with. Null for the current one.
-   */
+  /** The end of the grace period of a credential a rotation replaced: the secret's previousExpiresAt. */
   @Field(() => Date, { nullable: true, description: "When an EXPIRING credential stops being accepted." })
-  expiresAt: Date | null = null;
+  @Column({ name: "expires_at", type: "datetime", precision: 3, nullable: true })
+  expiresAt!: Date | null;
+
+  // No @Field: when a change ended it (a rotation without a grace period or past the previous one,
+  // a revocation). Only live credentials are ever listed.
+  @Column({ name: "revoked_at", type: "datetime", precision: 3, nullable: true })
+  revokedAt!: Date | null;
 
   @Field(() => Date, {
     nullable: true,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { describeEachDatabase, itOnMysql, type TestDatabase } from "../../test/support/databases";
 import { parseDatabaseUrl } from "../config";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
+import { createCredentialLookup } from "../verification/credential-lookup";
 import type { Table } from "typeorm";
 import { Database } from "./database";
 
@@ -36,11 +37,20 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     }
   }
 
-  /** Undoes the migrations from the last back to `name`, that one included. */
+  /** Undoes the applied migrations from the last back to `name`, that one included. */
   async function undoThrough(db: Database, name: string): Promise<void> {
+    const applied = await db.dataSource.query<Array<{ name: string }>>("SELECT name FROM migrations ORDER BY id DESC");
+    const at = applied.findIndex((migration) => migration.name === name);
+    if (at < 0) throw new Error(`Migration ${name} is not applied`);
+    for (let i = 0; i <= at; i++) await db.dataSource.undoLastMigration();
+  }
+
+  /** Runs the pending migrations up to `name`, that one included, and none after it. */
+  async function migrateThrough(db: Database, name: string): Promise<void> {
     const at = db.dataSource.migrations.findIndex((migration) => migration.name === name);
     if (at < 0) throw new Error(`No migration ${name}`);
-    for (let i = db.dataSource.migrations.length; i > at; i--) await db.dataSource.undoLastMigration();
+    await db.dataSource.runMigrations();
+    for (let i = db.dataSource.migrations.length - 1; i > at; i--) await db.dataSource.undoLastMigration();
   }
 
   it("creates the schema from migrations when it opens, leaving none pending", async () => {
@@ -99,6 +109,14 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(await liveCredentialIndexes(db)).toBe(0);
   });
 
+  /** A datetime as each driver reads it (mysql2: a Date; SQLite: TypeORM's UTC text), in ms. */
+  const ms = (value: unknown) =>
+    value === null
+      ? null
+      : value instanceof Date
+        ? value.getTime()
+        : Date.parse(`${(value as string).replace(" ", "T")}Z`);
+
   async function columnsOf(db: Database, table: string): Promise<string[]> {
     return (await tableOf(db, table))?.columns.map((column) => column.name) ?? [];
   }
@@ -136,12 +154,6 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     await secret("lapsed", "lapsed-key-2", null);
     await credential("lapsed", 1, past, null);
     await credential("lapsed", 2, null, null);
-    const ms = (value: unknown) =>
-      value === null
-        ? null
-        : value instanceof Date
-          ? value.getTime()
-          : Date.parse(`${(value as string).replace(" ", "T")}Z`);
     const secrets = async () =>
       (
         await db.dataSource.query<Array<{ id: string; previous_key_id: string | null; previous_expires_at: unknown }>>(
@@ -157,8 +169,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
 
     // As if a start had added the first column and stopped (MySQL commits each ALTER at once).
     await db.dataSource.query("ALTER TABLE api_secret ADD previous_key_id VARCHAR(64) NULL");
-    await db.dataSource.runMigrations();
-    expect(await db.dataSource.showMigrations()).toBe(false);
+    await migrateThrough(db, "LiveCredentialsOnSecret1796800000000");
     expect(await secrets()).toEqual(moved);
     expect(await columnsOf(db, "credential")).not.toEqual(expect.arrayContaining(["expires_at"]));
     expect(await columnsOf(db, "credential")).not.toEqual(expect.arrayContaining(["revoked_at"]));
@@ -180,11 +191,12 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
       ["revoked-key-2", null, true],
     ]);
     // And a down that stopped after its first column: it runs again, then up again.
-    await db.dataSource.runMigrations();
+    await migrateThrough(db, "LiveCredentialsOnSecret1796800000000");
     await db.dataSource.query("ALTER TABLE credential ADD expires_at DATETIME(3) NULL");
     await undoThrough(db, "LiveCredentialsOnSecret1796800000000");
     expect(await columnsOf(db, "credential")).toEqual(expect.arrayContaining(["expires_at", "revoked_at"]));
     await db.dataSource.runMigrations();
+    expect(await db.dataSource.showMigrations()).toBe(false);
     expect(await secrets()).toEqual(moved);
   });
 
@@ -193,6 +205,8 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
 
   it("stores the credentials by Key ID, and back by id, keeping both unique and every row", async () => {
     const db = await open();
+    // Its rows as they were then: without the columns of migration 1797000000000.
+    await undoThrough(db, "CredentialStateOnItsRow1797000000000");
     const keys = async () => {
       const credential = await tableOf(db, "credential");
       return {
@@ -237,7 +251,7 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     await expect(insert("c1", "k3", 3)).rejects.toThrow(DUPLICATE);
     await expect(insert("c3", "k1", 3)).rejects.toThrow(DUPLICATE);
 
-    await db.dataSource.runMigrations();
+    await migrateThrough(db, "CredentialKeyIdPrimaryKey1796900000000");
     expect(await keys()).toEqual(byKeyId);
     expect(await rows()).toEqual(stored);
     await expect(insert("c1", "k3", 3)).rejects.toThrow(DUPLICATE);
@@ -245,8 +259,95 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     // And again over a table already stored by Key ID, as after a start that stopped before
     // recording the migration (MySQL commits DDL at once).
     await db.dataSource.query("DELETE FROM migrations WHERE name = 'CredentialKeyIdPrimaryKey1796900000000'");
-    await db.dataSource.runMigrations();
+    await migrateThrough(db, "CredentialKeyIdPrimaryKey1796900000000");
     expect(await keys()).toEqual(byKeyId);
+  });
+
+  it("writes each credential's project and end on its row, as its secret's row says, and takes them off again", async () => {
+    const db = await open();
+    await undoThrough(db, "CredentialStateOnItsRow1797000000000");
+    const future = "2126-01-01 00:00:00.500";
+    const past = "2026-01-01 00:00:00.000";
+    const revokedAt = "2026-06-01 00:00:00.250";
+    const secret = (id: string, generations: number, previous: string | null, revoked: string | null) =>
+      db.dataSource.query(
+        `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint,
+           previous_key_id, previous_expires_at, revoked_at)
+         VALUES (?, ?, 'n', '${past}', 'me', ?, 'h', ?, ?, ?)`,
+        [
+          id,
+          `project-${id}`,
+          `${id}-${generations}`,
+          previous === null ? null : `${id}-${generations - 1}`,
+          previous,
+          revoked,
+        ],
+      );
+    const credentials = async (id: string, generations: number) => {
+      for (let generation = 1; generation <= generations; generation++) {
+        await db.dataSource.query(
+          `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at)
+           VALUES (?, ?, ?, ?, 'x', 'h', '${past}')`,
+          [`c-${id}-${generation}`, id, generation, `${id}-${generation}`],
+        );
+      }
+    };
+    // grace: its second credential in a grace period; ended: replaced without one; revoked:
+    // revoked during a grace period; lapsed: its first credential's grace period over.
+    for (const [id, previous, revoked] of [
+      ["grace", future, null],
+      ["ended", null, null],
+      ["revoked", future, revokedAt],
+      ["lapsed", past, null],
+    ] as const) {
+      await secret(id, id === "grace" ? 3 : 2, previous, revoked);
+      await credentials(id, id === "grace" ? 3 : 2);
+    }
+    const stored = async () =>
+      (
+        await db.dataSource.query<
+          Array<{ key_id: string; project_id: string; expires_at: unknown; revoked_at: unknown }>
+        >("SELECT key_id, project_id, expires_at, revoked_at FROM credential ORDER BY key_id")
+      ).map((row) => [row.key_id, row.project_id, ms(row.expires_at), row.revoked_at === null ? null : "revoked"]);
+    const expected = [
+      ["ended-1", "project-ended", null, "revoked"],
+      ["ended-2", "project-ended", null, null],
+      ["grace-1", "project-grace", null, "revoked"],
+      ["grace-2", "project-grace", ms(future), null],
+      ["grace-3", "project-grace", null, null],
+      ["lapsed-1", "project-lapsed", ms(past), null],
+      ["lapsed-2", "project-lapsed", null, null],
+      ["revoked-1", "project-revoked", ms(future), "revoked"],
+      ["revoked-2", "project-revoked", null, "revoked"],
+    ];
+
+    // As if a start had added a column and stopped (MySQL commits each ALTER at once).
+    await db.dataSource.query("ALTER TABLE credential ADD expires_at DATETIME(3) NULL");
+    await db.dataSource.runMigrations();
+    expect(await db.dataSource.showMigrations()).toBe(false);
+    expect(await stored()).toEqual(expected);
+    const [revokedRow] = await db.dataSource.query<Array<{ revoked_at: unknown }>>(
+      "SELECT revoked_at FROM credential WHERE key_id = 'revoked-2'",
+    );
+    expect(ms(revokedRow?.revoked_at)).toBe(ms(revokedAt));
+    expect((await tableOf(db, "credential"))?.findColumnByName("project_id")?.isNullable).toBe(false);
+    // Verification reads them so: the credentials it accepted before, and no other.
+    const lookup = createCredentialLookup(db);
+    const found = await Promise.all(expected.map(([keyId]) => lookup(String(keyId))));
+    expect(found.map((credential) => [credential?.revoked, credential?.expiresAtMs])).toEqual(
+      expected.map(([, , expiresAt, revoked]) => [revoked !== null, expiresAt]),
+    );
+
+    await undoThrough(db, "CredentialStateOnItsRow1797000000000");
+    expect(await columnsOf(db, "credential")).not.toEqual(
+      expect.arrayContaining([expect.stringMatching(/^(project_id|expires_at|revoked_at)$/)]),
+    );
+    const keyIds = await db.dataSource.query<Array<{ key_id: string }>>(
+      "SELECT key_id FROM credential ORDER BY key_id",
+    );
+    expect(keyIds.map((row) => row.key_id)).toEqual(expected.map(([keyId]) => keyId));
+    await db.dataSource.runMigrations();
+    expect(await stored()).toEqual(expected);
   });
 
   it("leaves the entities and the migrated schema in agreement", async () => {

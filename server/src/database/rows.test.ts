@@ -178,11 +178,14 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
     db.dataSource.manager.create(Credential, {
       id,
       secretId: "00000000-0000-4000-8000-000000000020",
+      projectId: "p",
       generation,
       keyId: `ktid_${generation}`,
       secretHash: "ab".repeat(32),
       hint: "ktsk_…x9Qa",
       createdAt: new Date("2026-11-27T10:11:12.345Z"),
+      expiresAt: generation === 1 ? new Date("2026-11-28T10:11:12.345Z") : null,
+      revokedAt: null,
       lastUsedAt,
     });
 

@@ -77,7 +77,7 @@ describeEachDatabase("createCredentialLookup", (createDatabase) => {
     expect(gone).toMatchObject({ secretId: revoked.apiSecret.id, revoked: true });
   });
 
-  it("refuses what the secret's row no longer names: replaced twice, replaced without a grace period, revoked", async () => {
+  it("refuses what a change has ended: replaced twice, replaced without a grace period, revoked", async () => {
     const twice = await service.create(admin, { projectId: "shop" });
     const second = await service.rotate(admin, { id: twice.apiSecret.id, gracePeriodSeconds: 3600 });
     const third = await service.rotate(admin, { id: twice.apiSecret.id, gracePeriodSeconds: 3600 });
@@ -99,7 +99,7 @@ describeEachDatabase("createCredentialLookup", (createDatabase) => {
       ].map((keyId) => lookup(keyId)),
     );
     expect(found.map((credential) => [credential?.revoked, credential?.expiresAtMs])).toEqual([
-      [true, null], // named nowhere since the second rotation, though its grace period would run on
+      [true, NOW.getTime() + 3600_000], // revoked by the second rotation, though its grace period would run on
       [false, NOW.getTime() + 3600_000], // the previous one
       [false, null], // the current one
       [true, null], // replaced without a grace period

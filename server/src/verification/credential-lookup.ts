@@ -2,7 +2,7 @@ import type { Database } from "../database/database";
 import { NextTurnBatch } from "../next-turn-batch";
 import { storedDigest, type Digest } from "./secret-hasher";
 
-/** What verification needs to know about a Key ID, read in one indexed query. */
+/** What verification needs to know about a Key ID, read from the credential's row alone. */
 export interface StoredCredential {
   secretId: string;
   projectId: string;
@@ -25,14 +25,15 @@ export type CredentialLookup = (keyId: string) => Promise<StoredCredential | nul
 const MAX_BATCH = 32;
 const BATCH_SIZES = [1, 2, 4, 8, 16, MAX_BATCH];
 
-// Raw prepared statements rather than the ORM (Database.read): they run on every uncached verification.
+// Raw prepared statements rather than the ORM (Database.read): they run on every uncached
+// verification. One table: every change writes the end of each credential it ends on the
+// credential's row (migration 1797000000000), and the row is stored by its Key ID.
 const LOOKUPS = BATCH_SIZES.map((size) => ({
   size,
   sql: `
-  SELECT c.key_id, c.secret_hash, s.id AS secret_id, s.project_id, s.revoked_at,
-         s.current_key_id, s.previous_key_id, s.previous_expires_at
-  FROM credential c JOIN api_secret s ON s.id = c.secret_id
-  WHERE c.key_id IN (${Array.from({ length: size }, () => "?").join(", ")})`,
+  SELECT key_id, secret_hash, secret_id, project_id, revoked_at, expires_at
+  FROM credential
+  WHERE key_id IN (${Array.from({ length: size }, () => "?").join(", ")})`,
 }));
 
 interface LookupRow {
@@ -41,9 +42,7 @@ interface LookupRow {
   secret_id: string;
   project_id: string;
   revoked_at: Date | string | null;
-  current_key_id: string;
-  previous_key_id: string | null;
-  previous_expires_at: Date | string | null;
+  expires_at: Date | string | null;
 }
 
 interface Waiter {
@@ -100,21 +99,18 @@ async function findCredentials(db: Database, keyIds: string[]): Promise<Map<stri
 }
 
 /**
- * A credential is live while its secret is not revoked and the secret names it: as its current
- * credential, or as its previous one until previous_expires_at (migration 1796800000000). Any other
- * is one a rotation has ended.
+ * A credential is live until a change revokes it (a rotation past it, or its secret's revocation)
+ * and, once a rotation has replaced it with a grace period, until expires_at.
  */
 function toStoredCredential(row: LookupRow): StoredCredential {
-  const current = row.key_id === row.current_key_id;
-  const previous = !current && row.key_id === row.previous_key_id && row.previous_expires_at !== null;
   return {
     secretId: row.secret_id,
     projectId: row.project_id,
     secretHash: storedDigest(row.secret_hash),
     // Set, though never known here, so that every credential the verifier reads has one shape.
     innerHash: undefined,
-    expiresAtMs: previous ? expiryMs(row.previous_expires_at) : null,
-    revoked: row.revoked_at !== null || !(current || previous),
+    expiresAtMs: expiryMs(row.expires_at),
+    revoked: row.revoked_at !== null,
   };
 }
 

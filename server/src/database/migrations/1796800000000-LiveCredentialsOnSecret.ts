@@ -34,7 +34,7 @@ const CREATE_SECRET = "keyturn_create_secret";
 const ROTATE_SECRET = "keyturn_rotate_secret";
 
 /** The create procedure's second version: the credential row without the dropped columns. */
-const CREATE_CREATE_SECRET_V2 = replaceOnce(
+export const CREATE_CREATE_SECRET_V2 = replaceOnce(
   CREATE_CREATE_SECRET_V1,
   `INSERT INTO credential (id, secret_id, generation, key_id, secret_hash, hint, created_at, expires_at,
         revoked_at, last_used_at)
@@ -51,7 +51,7 @@ const CREATE_CREATE_SECRET_V2 = replaceOnce(
  * row moved on. The answer names the previous credential the rotation ended (if any) and carries
  * the replaced credential's columns (replaced_*) beside the secret's new row.
  */
-const CREATE_ROTATE_SECRET_V5 = `${headerOf(CREATE_ROTATE_SECRET_V4)}
+export const CREATE_ROTATE_SECRET_V5 = `${headerOf(CREATE_ROTATE_SECRET_V4)}
 BEGIN
   DECLARE v_project_id VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin;
   DECLARE v_revoked_at DATETIME(3);
@@ -175,12 +175,12 @@ export class LiveCredentialsOnSecret1796800000000 implements MigrationInterface 
   }
 }
 
-const onSqlite = (runner: QueryRunner) => runner.dataSource.options.type === "better-sqlite3";
+export const onSqlite = (runner: QueryRunner) => runner.dataSource.options.type === "better-sqlite3";
 
 const keyIdColumn = (runner: QueryRunner, name: string) =>
   new TableColumn(identifier(runner, { name, length: "64", isNullable: true }));
 
-const timeColumn = (name: string) => new TableColumn({ name, type: "datetime", precision: 3, isNullable: true });
+export const timeColumn = (name: string) => new TableColumn({ name, type: "datetime", precision: 3, isNullable: true });
 
 /**
  * SQLite alters the table in place, as it can for a nullable column that no index or key names.
@@ -188,13 +188,13 @@ const timeColumn = (name: string) => new TableColumn({ name, type: "datetime", p
  * every credential with it (ON DELETE CASCADE) where TypeORM's switch for foreign keys has no
  * effect, as inside the transaction of undoLastMigration.
  */
-async function addColumn(runner: QueryRunner, table: string, column: TableColumn): Promise<void> {
+export async function addColumn(runner: QueryRunner, table: string, column: TableColumn): Promise<void> {
   if (!onSqlite(runner)) return runner.addColumn(table, column);
   const type = column.type === "datetime" ? "datetime(3)" : `${column.type}(${column.length})`;
   await runner.query(`ALTER TABLE "${table}" ADD COLUMN "${column.name}" ${type}`);
 }
 
-async function dropColumn(runner: QueryRunner, table: string, column: string): Promise<void> {
+export async function dropColumn(runner: QueryRunner, table: string, column: string): Promise<void> {
   if (!onSqlite(runner)) return runner.dropColumn(table, column);
   await runner.query(`ALTER TABLE "${table}" DROP COLUMN "${column}"`);
 }
@@ -206,7 +206,7 @@ function headerOf(procedure: string): string {
   return procedure.slice(0, body);
 }
 
-function replaceOnce(text: string, from: string, to: string): string {
+export function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from);
   if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error("replaceOnce: the text to replace is not there once");
   return text.slice(0, at) + to + text.slice(at + from.length);

@@ -7,6 +7,7 @@ import { SecretSoleKeyId1796600000000 } from "./1796600000000-SecretSoleKeyId";
 import { LiveCredentialsByGeneration1796700000000 } from "./1796700000000-LiveCredentialsByGeneration";
 import { LiveCredentialsOnSecret1796800000000 } from "./1796800000000-LiveCredentialsOnSecret";
 import { CredentialKeyIdPrimaryKey1796900000000 } from "./1796900000000-CredentialKeyIdPrimaryKey";
+import { CredentialStateOnItsRow1797000000000 } from "./1797000000000-CredentialStateOnItsRow";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   LiveCredentialsByGeneration1796700000000,
   LiveCredentialsOnSecret1796800000000,
   CredentialKeyIdPrimaryKey1796900000000,
+  CredentialStateOnItsRow1797000000000,
 ];
