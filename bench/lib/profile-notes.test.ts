@@ -17,6 +17,8 @@ const SEEN = [
   "settle server/dist/verification/verification.routes.js:114",
   "(anonymous) server/dist/verification/verification.routes.js:70",
   "record server/dist/verification/last-used-recorder.js:27",
+  // First in the top 20 on 2026-12-05 (ninth session).
+  "entry server/dist/next-turn-batch.js:15",
   "send server/dist/verification/verification.routes.js:191",
   "reportJson server/dist/verification/verification-bodies.js:17",
   "basicCredentials server/dist/verification/verification.routes.js:178",

@@ -40,6 +40,10 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The turn's batch of replies (`NextTurnBatch`), written after the turn's I/O.",
   ],
   [
+    /^entry server\/dist\/next-turn-batch\.js/,
+    "A reply joining its turn's batch (`NextTurnBatch.entry`): one `Map` insert, and for the turn's first reply one `setImmediate`.",
+  ],
+  [
     /^record server\/dist\/verification\/last-used-recorder\.js/,
     "The last use, noted in memory per Key ID and written every 2 s in a few statements (500 ids each).",
   ],

@@ -323,7 +323,8 @@ describeEachDatabase("ApiSecretService.create", (createDatabase, dialect) => {
       // At REPEATABLE READ a locking range read of the second's live credentials (through
       // idx_credential_live, before 2026-12-05) also locked the gap before its first entry, where
       // ending the first secret's credential put an entry: the first waited for its COMMIT. Since
-      // 1796800000000 no change locks a credential row; this keeps it so.
+      // 1796800000000 no change reads a range of credentials (since 1797000000000 it writes the
+      // rows it ends by their Key IDs); this keeps it so.
       await service.rotate(actor, { id: first.apiSecret.id, gracePeriodSeconds });
       finished.push("first");
       await changeSecond;

@@ -406,8 +406,9 @@ export class ApiSecretService {
 
   /**
    * The secret's row, locked for this transaction; authorize() has already vouched for the caller.
-   * Its live credentials are named on it, so no credential row is read or locked. A revocation
-   * runs at READ COMMITTED, as the rotation procedure does.
+   * Its live credentials are named on it: a change writes the ones it ends by their Key IDs, and
+   * reads or locks no range of credentials. A revocation runs at READ COMMITTED, as the rotation
+   * procedure does.
    */
   private async lockSecret(manager: EntityManager, id: string): Promise<ApiSecret> {
     const [apiSecret] = await selectRows(manager, ApiSecret, { where: "id = :id", forUpdate: true }, { id });
