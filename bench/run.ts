@@ -402,13 +402,27 @@ async function main(): Promise<void> {
     await writeReport(results);
     log("wrote docs/performance.md, docs/performance-chart.svg and bench/results/latest.json");
   } finally {
-    try {
+    await cleanUp("stopping the servers and dropping the databases", async () => {
       await Promise.all(processes.map((p) => p.stop()));
       for (const name of databases) await dropDatabase(name);
-    } finally {
+    });
+    await cleanUp("putting MariaDB's settings back", async () => {
       await settings.restore();
       log(`MariaDB's settings are back (buffer pool ${mib(await bufferPoolBytes())})`);
-    }
+    });
+  }
+}
+
+/**
+ * One step of the run's clean-up, which must not hide the error the run stopped on (a throw in a
+ * `finally` replaces it): its own failure is logged and fails the run's exit code instead.
+ */
+async function cleanUp(what: string, step: () => Promise<void>): Promise<void> {
+  try {
+    await step();
+  } catch (error) {
+    process.exitCode = 1;
+    log(`${what} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
