@@ -68,6 +68,16 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
     }
   });
 
+  it("answers with the new credential first and the one in its grace period after, as the list does", async () => {
+    const original = await createSecret(server, admin, "acme");
+    const body = await server.graphql(ROTATE_SECRET, { input: { id: original.id, gracePeriodSeconds: HOUR } }, admin);
+    const { apiSecret, credentials } = body.data!.rotateSecret;
+    expect(apiSecret.credentials).toEqual([
+      expect.objectContaining({ keyId: credentials.keyId, status: "ACTIVE", expiresAt: null }),
+      expect.objectContaining({ keyId: original.keyId, status: "EXPIRING", expiresAt: expect.any(String) }),
+    ]);
+  });
+
   it("ends an earlier grace period at once when the secret is rotated again", async () => {
     const first = await createSecret(server, admin, "acme");
     const second = await rotateSecret(server, admin, first.id, HOUR);
@@ -83,7 +93,8 @@ describeEachDatabase("rotateSecret", (createDatabase) => {
   });
 
   // The secret's row names its live credentials: the current one, and the previous one until its
-  // grace period ends. A rotation ends the credential that was previous by naming another.
+  // grace period ends. A rotation ends the credential that was previous by naming another (and,
+  // for verification, by revoking it on its own row).
   it("keeps the live credentials on the secret's row, whichever way the rotation before it went", async () => {
     const owner = await hostToken({ "live-keys": "admin" });
     const named = async (id: string) => {

@@ -125,7 +125,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
     // 20 credentials revoked by rotations without a grace period…
     for (let i = 0; i < 20; i++) await rotate(0);
     const revokedHistory = await measure();
-    // …and 20 whose grace period ran out (expired, never revoked).
+    // …and 20 whose grace period ran out (expired, then revoked by the rotation after them).
     for (let i = 0; i < 20; i++) {
       await rotate(60);
       clock += 120_000;

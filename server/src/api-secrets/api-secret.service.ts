@@ -179,6 +179,9 @@ export class ApiSecretService {
         // The procedure checked the role; so does the service, on the row itself, before the COMMIT.
         requireSecretRole(principal, apiSecret, "admin", action);
         const ended = typeof outcome?.ended_key_id === "string" ? outcome.ended_key_id : null;
+        // As the procedure inserted it: the answer carries the new credential as it is stored.
+        next.generation = current.generation + 1;
+        next.projectId = apiSecret.projectId;
         return { apiSecret, current, changed: changedKeyIds(current.keyId, ended, next.keyId) };
       },
     );

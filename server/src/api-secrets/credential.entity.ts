@@ -63,7 +63,10 @@ export class Credential {
   @Column({ name: "created_at", type: "datetime", precision: 3 })
   createdAt!: Date;
 
-  /** The end of the grace period of a credential a rotation replaced: the secret's previousExpiresAt. */
+  /**
+   * The end of the grace period of a credential a rotation replaced (then the secret's
+   * previousExpiresAt); kept after a later change revokes it. The list sets it from the secret's row.
+   */
   @Field(() => Date, { nullable: true, description: "When an EXPIRING credential stops being accepted." })
   @Column({ name: "expires_at", type: "datetime", precision: 3, nullable: true })
   expiresAt!: Date | null;

@@ -82,8 +82,8 @@ export class LastUsedRecorder {
       await this.db.transaction(async (manager) => {
         for (const [secondMs, { keyIds, secretIds }] of groupBySecond(batch)) {
           const at = new Date(secondMs);
-          // Secrets before their credentials. No change locks a credential row (a secret's row
-          // names its live credentials), so a change and this flush share only the secret's row.
+          // Secrets before their credentials, the order in which a change locks them (its secret's
+          // row, then the rows of the credentials it ends), so the two cannot deadlock.
           for (const [entity, column, ids] of [
             [ApiSecret, "id", [...secretIds]],
             [Credential, "key_id", keyIds],

@@ -120,6 +120,12 @@ describe("concurrency: two instances on one MariaDB database", () => {
       secretRow?.current_key_id,
     ]);
     expect(current?.key_id).toBe(secretRow?.current_key_id);
+    // …and the credentials' own rows, which verification reads, say the same.
+    const liveRows = await database.query<{ key_id: string }>(
+      "SELECT key_id FROM credential WHERE secret_id = ? AND revoked_at IS NULL AND expires_at IS NULL",
+      [original.id],
+    );
+    expect(liveRows.map((row) => row.key_id)).toEqual([secretRow?.current_key_id]);
     const duplicates = await database.query(
       `SELECT key_id AS value FROM credential GROUP BY key_id HAVING COUNT(*) > 1
         UNION ALL SELECT secret_hash FROM credential GROUP BY secret_hash HAVING COUNT(*) > 1

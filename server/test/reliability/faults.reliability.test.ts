@@ -26,7 +26,7 @@ const CACHE_TTL_SECONDS = 2;
 interface SecretRows {
   /** Every credential's Key ID, oldest first. */
   keyIds: string[];
-  /** The Key IDs verification accepts, as the secret's row names them: current, then previous. */
+  /** The Key IDs verification accepts (the secret's row and the credentials' agree): current, then previous. */
   live: string[];
   currentKeyId: string | undefined;
   audit: string[];
@@ -63,6 +63,13 @@ describe("faults: the database connection cut, the database down, a row lock hel
       !secret || secret.revoked
         ? []
         : [secret.current_key_id, ...(secret.previous_key_id && secret.previous_live ? [secret.previous_key_id] : [])];
+    // Verification reads each credential's own row: it must say the same, whatever the fault cut.
+    const liveRows = await database.query<{ key_id: string }>(
+      `SELECT key_id FROM credential WHERE secret_id = ? AND revoked_at IS NULL
+         AND (expires_at IS NULL OR expires_at > UTC_TIMESTAMP(3)) ORDER BY generation DESC`,
+      [secretId],
+    );
+    expect(liveRows.map((row) => row.key_id)).toEqual(live);
     return {
       keyIds: credentials.map((c) => c.key_id),
       live,

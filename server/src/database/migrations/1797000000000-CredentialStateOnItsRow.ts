@@ -87,14 +87,20 @@ export class CredentialStateOnItsRow1797000000000 implements MigrationInterface 
     // MySQL commits DDL at once: each step checks before it runs, and the fill derives every value
     // from the secrets' rows again, so a start that stopped part-way can run it all again.
     const credential = await runner.getTable(CREDENTIAL);
-    if (!credential?.findColumnByName("project_id")) {
-      // MySQL fills a NOT NULL column's existing rows with '' at once (no rebuild); SQLite cannot
-      // add one without a default: there it is added nullable and made NOT NULL once filled.
-      if (onSqlite(runner)) await addColumn(runner, CREDENTIAL, projectColumn(runner, true));
-      else await runner.addColumn(CREDENTIAL, projectColumn(runner, false));
-    }
-    for (const column of ["expires_at", "revoked_at"]) {
-      if (!credential?.findColumnByName(column)) await addColumn(runner, CREDENTIAL, timeColumn(column));
+    const missing = COLUMNS.filter((column) => !credential?.findColumnByName(column));
+    if (onSqlite(runner)) {
+      // SQLite cannot add a NOT NULL column without a default: project_id is added nullable, in
+      // place, and made NOT NULL once filled (below).
+      for (const column of missing) {
+        await addColumn(runner, CREDENTIAL, column === "project_id" ? projectColumn(runner, true) : timeColumn(column));
+      }
+    } else if (missing.length) {
+      // One statement, atomic, and online or not at all, as in 1796900000000. MySQL gives the
+      // existing rows '' for the NOT NULL project_id, which the fill replaces.
+      await runner.query(
+        `ALTER TABLE \`${CREDENTIAL}\` ${missing.map((column) => `ADD COLUMN ${MYSQL_COLUMNS[column]}`).join(", ")},
+           ALGORITHM = INPLACE, LOCK = NONE`,
+      );
     }
     // The procedures before the fill: from here on every rotation writes the rows it ends, and the
     // fill below agrees with what it wrote.
@@ -121,14 +127,31 @@ export class CredentialStateOnItsRow1797000000000 implements MigrationInterface 
   }
 
   async down(runner: QueryRunner): Promise<void> {
+    // The columns first: until the procedures are put back, a rotation by the sixth version then
+    // fails, where the fifth would leave the rows that an instance of this release still reads
+    // without the end it gave.
+    const credential = await runner.getTable(CREDENTIAL);
+    const present = COLUMNS.filter((column) => credential?.findColumnByName(column));
+    if (onSqlite(runner)) {
+      for (const column of present) await dropColumn(runner, CREDENTIAL, column);
+    } else if (present.length) {
+      await runner.query(
+        `ALTER TABLE \`${CREDENTIAL}\` ${present.map((column) => `DROP COLUMN \`${column}\``).join(", ")},
+           ALGORITHM = INPLACE, LOCK = NONE`,
+      );
+    }
     await createProcedure(runner, ROTATE_SECRET, CREATE_ROTATE_SECRET_V5);
     await createProcedure(runner, CREATE_SECRET, CREATE_CREATE_SECRET_V2);
-    const credential = await runner.getTable(CREDENTIAL);
-    for (const column of ["revoked_at", "expires_at", "project_id"]) {
-      if (credential?.findColumnByName(column)) await dropColumn(runner, CREDENTIAL, column);
-    }
   }
 }
+
+const COLUMNS = ["project_id", "expires_at", "revoked_at"] as const;
+
+const MYSQL_COLUMNS: Record<(typeof COLUMNS)[number], string> = {
+  project_id: "`project_id` VARCHAR(128) CHARACTER SET ascii COLLATE ascii_bin NOT NULL",
+  expires_at: "`expires_at` DATETIME(3) NULL",
+  revoked_at: "`revoked_at` DATETIME(3) NULL",
+};
 
 const projectColumn = (runner: QueryRunner, isNullable: boolean) =>
   new TableColumn(identifier(runner, { name: "project_id", length: "128", isNullable }));
