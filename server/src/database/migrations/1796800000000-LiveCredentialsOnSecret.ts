@@ -11,7 +11,8 @@ import { createProcedure } from "./procedures";
  * moves the current Key ID to previous (or clears previous without a grace period), which alone
  * ends the credential that was previous; a revocation is the secret's row alone. So a change
  * writes no credential row, a credential row never changes but for its last use, and "at most two
- * live credentials" holds by construction, whatever the clocks of the instances say.
+ * live credentials" holds by construction, whatever the clocks of the instances say (until
+ * migration 1797000000000, which has every change write the end of each credential it ends).
  *
  * Measured on the bench VM (bench/notes.md, 2026-12-05, second session), this build against the
  * one before at 50 admins: MariaDB's CPU per rotation 393 against 603 µs with a grace period and
