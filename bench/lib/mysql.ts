@@ -247,8 +247,9 @@ const DIRTY_PAGE_SETTINGS = ["innodb_io_capacity", "innodb_max_dirty_pages_pct"]
  * (innodb_io_capacity 200: a few hundred pages a second in a scratch fill) through the first
  * round, which ran at about half the second's speed, the bare server's included (bench/notes.md,
  * 2026-12-05, eighth session). At innodb_io_capacity_max and innodb_max_dirty_pages_pct 0, the
- * 1 M fill's ≈ 21,600 pages took ≈ 25 s. Answers how many pages were dirty, how many still are,
- * and whether MariaDB let the settings change; `progress` hears the count every `everyMs`.
+ * 1 M fill's 21,500–33,700 pages took 25–36 s in that session's runs and 5–7 s in the ninth's.
+ * Answers how many pages were dirty, how many still are, and whether MariaDB let the settings
+ * change; `progress` hears the count every `everyMs`.
  */
 export async function flushDirtyPages(
   settings: GlobalSettings,

@@ -1,5 +1,6 @@
 import { Table, TableForeignKey, TableIndex, type MigrationInterface, type QueryRunner } from "typeorm";
 import type { TableColumnOptions } from "typeorm/schema-builder/options/TableColumnOptions";
+import { onSqlite } from "./steps";
 
 /**
  * Identifiers (UUIDs, project ids, Key IDs) are ASCII and compared byte for byte: base62 Key IDs
@@ -9,13 +10,13 @@ import type { TableColumnOptions } from "typeorm/schema-builder/options/TableCol
 type TextOptions = Omit<TableColumnOptions, "type"> & { type?: "varchar" | "text" };
 
 export function identifier(runner: QueryRunner, options: Omit<TableColumnOptions, "type">): TableColumnOptions {
-  const mysql = runner.dataSource.options.type !== "better-sqlite3";
+  const mysql = !onSqlite(runner);
   return { ...options, type: "varchar", ...(mysql ? { charset: "ascii", collation: "ascii_bin" } : {}) };
 }
 
 /** Human text (names, user agents, JSON details) is utf8mb4 whatever the database's default charset. */
 function text(runner: QueryRunner, { type = "varchar", ...options }: TextOptions): TableColumnOptions {
-  const mysql = runner.dataSource.options.type !== "better-sqlite3";
+  const mysql = !onSqlite(runner);
   return { ...options, type, ...(mysql ? { charset: "utf8mb4", collation: "utf8mb4_unicode_ci" } : {}) };
 }
 

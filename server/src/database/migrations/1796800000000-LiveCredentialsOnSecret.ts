@@ -3,6 +3,7 @@ import { identifier } from "./1795823133281-CreateSecretTables";
 import { CREATE_CREATE_SECRET_V1 } from "./1796400000000-CreateSecretProcedure";
 import { CREATE_ROTATE_SECRET_V4 } from "./1796700000000-LiveCredentialsByGeneration";
 import { createProcedure } from "./procedures";
+import { addColumn, dropColumn, headerOf, replaceOnce, timeColumn, utcNowSql } from "./steps";
 
 /**
  * A secret's live credentials kept on the secret's row: `previous_key_id` and
@@ -162,8 +163,7 @@ export class LiveCredentialsOnSecret1796800000000 implements MigrationInterface 
         `UPDATE credential SET expires_at = (SELECT s.previous_expires_at FROM api_secret s
            WHERE s.id = credential.secret_id AND s.previous_key_id = credential.key_id AND s.revoked_at IS NULL)`,
       );
-      // The time as each database stores a datetime (TypeORM keeps SQLite's as UTC text).
-      const now = onSqlite(runner) ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : "UTC_TIMESTAMP(3)";
+      const now = utcNowSql(runner);
       await runner.query(
         `UPDATE credential SET revoked_at = ${now} WHERE EXISTS (SELECT 1 FROM api_secret s
            WHERE s.id = credential.secret_id AND (s.revoked_at IS NOT NULL OR (credential.key_id <> s.current_key_id
@@ -176,39 +176,5 @@ export class LiveCredentialsOnSecret1796800000000 implements MigrationInterface 
   }
 }
 
-export const onSqlite = (runner: QueryRunner) => runner.dataSource.options.type === "better-sqlite3";
-
 const keyIdColumn = (runner: QueryRunner, name: string) =>
   new TableColumn(identifier(runner, { name, length: "64", isNullable: true }));
-
-export const timeColumn = (name: string) => new TableColumn({ name, type: "datetime", precision: 3, isNullable: true });
-
-/**
- * SQLite alters the table in place, as it can for a nullable column that no index or key names.
- * TypeORM would copy the table into a new one and drop the old; a dropped api_secret would take
- * every credential with it (ON DELETE CASCADE) where TypeORM's switch for foreign keys has no
- * effect, as inside the transaction of undoLastMigration.
- */
-export async function addColumn(runner: QueryRunner, table: string, column: TableColumn): Promise<void> {
-  if (!onSqlite(runner)) return runner.addColumn(table, column);
-  const type = column.type === "datetime" ? "datetime(3)" : `${column.type}(${column.length})`;
-  await runner.query(`ALTER TABLE "${table}" ADD COLUMN "${column.name}" ${type}`);
-}
-
-export async function dropColumn(runner: QueryRunner, table: string, column: string): Promise<void> {
-  if (!onSqlite(runner)) return runner.dropColumn(table, column);
-  await runner.query(`ALTER TABLE "${table}" DROP COLUMN "${column}"`);
-}
-
-/** A procedure's text up to its body: `CREATE PROCEDURE name(…parameters…)`. */
-function headerOf(procedure: string): string {
-  const body = procedure.indexOf("\nBEGIN\n");
-  if (body < 0) throw new Error("headerOf: the procedure has no body");
-  return procedure.slice(0, body);
-}
-
-export function replaceOnce(text: string, from: string, to: string): string {
-  const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error("replaceOnce: the text to replace is not there once");
-  return text.slice(0, at) + to + text.slice(at + from.length);
-}

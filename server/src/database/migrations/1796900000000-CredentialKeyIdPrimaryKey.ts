@@ -1,4 +1,5 @@
 import { TableIndex, type MigrationInterface, type QueryRunner, type Table } from "typeorm";
+import { onSqlite } from "./steps";
 
 /**
  * The credential's rows stored in Key ID order: `key_id` becomes the primary key, and `id` keeps
@@ -49,7 +50,7 @@ interface Rekeying {
 async function rekey(runner: QueryRunner, { primary, unique, uniqueIndex, dropIndex }: Rekeying): Promise<void> {
   const table = await credentialTable(runner);
   if (table.primaryColumns.length === 1 && table.primaryColumns[0]?.name === primary) return;
-  if (runner.dataSource.options.type !== "better-sqlite3") {
+  if (!onSqlite(runner)) {
     // One statement, so one rebuild of the table, and atomic (InnoDB's DDL, MariaDB 10.6+ and
     // MySQL 8): a start that stops finds the table as it was, and the check above reruns it.
     // Online, or not at all: a server that could not rebuild with reads and writes going on

@@ -1,15 +1,8 @@
 import { TableColumn, type MigrationInterface, type QueryRunner } from "typeorm";
 import { identifier } from "./1795823133281-CreateSecretTables";
-import {
-  addColumn,
-  CREATE_CREATE_SECRET_V2,
-  CREATE_ROTATE_SECRET_V5,
-  dropColumn,
-  onSqlite,
-  replaceOnce,
-  timeColumn,
-} from "./1796800000000-LiveCredentialsOnSecret";
+import { CREATE_CREATE_SECRET_V2, CREATE_ROTATE_SECRET_V5 } from "./1796800000000-LiveCredentialsOnSecret";
 import { createProcedure } from "./procedures";
+import { addColumn, dropColumn, onSqlite, replaceOnce, timeColumn, utcNowSql } from "./steps";
 
 /**
  * What verification needs of a credential kept on the credential's own row: its secret's project
@@ -106,8 +99,7 @@ export class CredentialStateOnItsRow1797000000000 implements MigrationInterface 
     // fill below agrees with what it wrote.
     await createProcedure(runner, CREATE_SECRET, CREATE_CREATE_SECRET_V3);
     await createProcedure(runner, ROTATE_SECRET, CREATE_ROTATE_SECRET_V6);
-    // The time as each database stores a datetime (TypeORM keeps SQLite's as UTC text).
-    const now = onSqlite(runner) ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : "UTC_TIMESTAMP(3)";
+    const now = utcNowSql(runner);
     const ofSecret = (value: string, condition: string) =>
       `(SELECT ${value} FROM api_secret s WHERE s.id = credential.secret_id AND ${condition})`;
     // Live: the current credential, or the previous one (named with its end) of a secret not revoked.

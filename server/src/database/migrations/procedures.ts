@@ -1,7 +1,7 @@
 import type { QueryRunner } from "typeorm";
+import { onSqlite } from "./steps";
 
 // Stored procedures exist on MySQL/MariaDB only: SQLite runs the same steps in the service.
-const onSqlite = (runner: QueryRunner) => runner.dataSource.options.type === "better-sqlite3";
 
 /** Creates `name` from `create` (its CREATE PROCEDURE statement); nothing on SQLite. */
 export async function createProcedure(runner: QueryRunner, name: string, create: string): Promise<void> {
