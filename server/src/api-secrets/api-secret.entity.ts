@@ -61,6 +61,15 @@ export class ApiSecret {
   @Column({ name: "previous_key_id", type: "varchar", length: 64, nullable: true })
   previousKeyId!: string | null;
 
+  /**
+   * Not in the API. Set with revokedAt, by the transaction that also revokes the credentials' own
+   * rows, which verification reads. On MySQL a CHECK constraint refuses a revoked secret without
+   * it, so an instance of an earlier release fails to revoke rather than leave the credentials
+   * verifying (migration 1797100000000).
+   */
+  @Column({ name: "credentials_revoked", type: "boolean", default: false })
+  credentialsRevoked!: boolean;
+
   /** Not in the API: when the previous credential stops being accepted. */
   @Column({ name: "previous_expires_at", type: "datetime", precision: 3, nullable: true })
   previousExpiresAt!: Date | null;

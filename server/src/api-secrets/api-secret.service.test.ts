@@ -77,6 +77,7 @@ describeEachDatabase("ApiSecretService with a long history", (createDatabase) =>
             rotatedAt: at,
             revokedAt: null,
             revokedBy: null,
+            credentialsRevoked: false,
             currentKeyId: `ktk_other_${i}_${generations}`,
             secretHint: "ktsk_…abcd",
             previousKeyId: null,

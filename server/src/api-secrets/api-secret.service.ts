@@ -251,10 +251,10 @@ export class ApiSecretService {
         const live = liveKeyIds(apiSecret, now);
         // The previous Key ID too, whatever its time: a cache must not keep it from before.
         changed.push(...changedKeyIds(apiSecret.currentKeyId, apiSecret.previousKeyId));
-        apiSecret.revokedAt = now;
-        apiSecret.revokedBy = actor.principal.subject;
-        await updateRow(manager, ApiSecret, apiSecret.id, { revokedAt: now, revokedBy: actor.principal.subject });
-        // Verification reads each credential's own row.
+        const revocation = { revokedAt: now, revokedBy: actor.principal.subject, credentialsRevoked: true };
+        Object.assign(apiSecret, revocation);
+        // Verification reads each credential's own row; the secret's says so (credentialsRevoked).
+        await updateRow(manager, ApiSecret, apiSecret.id, revocation);
         for (const keyId of changed) await updateRow(manager, Credential, keyId, { revokedAt: now });
         await manager
           .createQueryBuilder()
@@ -296,6 +296,7 @@ export class ApiSecretService {
       rotatedAt: null,
       revokedAt: null,
       revokedBy: null,
+      credentialsRevoked: false,
       currentKeyId: issued.keyId,
       secretHint: issued.hint,
       previousKeyId: null,

@@ -375,6 +375,61 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(await stored()).toEqual(expected);
   });
 
+  it("revokes the credentials of secrets an earlier release revoked, and on MySQL refuses its revocations", async () => {
+    const db = await open();
+    await undoThrough(db, "RevocationOnCredentials1797100000000");
+    const at = "2026-01-01 00:00:00.000";
+    const future = "2126-01-01 00:00:00.500";
+    // A secret in a grace period: its current credential and the previous one, both live.
+    const secret = async (id: string) => {
+      await db.dataSource.query(
+        `INSERT INTO api_secret (id, project_id, name, created_at, created_by, current_key_id, secret_hint,
+           previous_key_id, previous_expires_at)
+         VALUES (?, 'project', 'n', '${at}', 'me', ?, 'h', ?, '${future}')`,
+        [id, `${id}-2`, `${id}-1`],
+      );
+      for (const [generation, expiresAt] of [
+        [1, future],
+        [2, null],
+      ] as const) {
+        await db.dataSource.query(
+          `INSERT INTO credential (id, secret_id, project_id, generation, key_id, secret_hash, hint, created_at,
+             expires_at)
+           VALUES (?, ?, 'project', ?, ?, 'x', 'h', '${at}', ?)`,
+          [`c-${id}-${generation}`, id, generation, `${id}-${generation}`, expiresAt],
+        );
+      }
+    };
+    // What an instance of an earlier release writes to revoke: the secret's row alone.
+    const revokeAsEarlierRelease = (id: string) =>
+      db.dataSource.query(`UPDATE api_secret SET revoked_at = '${at}', revoked_by = 'me' WHERE id = ?`, [id]);
+    const lookup = createCredentialLookup(db);
+    const revoked = async (id: string) =>
+      Promise.all([`${id}-1`, `${id}-2`].map(async (keyId) => (await lookup(keyId))?.revoked));
+
+    await secret("before");
+    await revokeAsEarlierRelease("before");
+    expect(await revoked("before")).toEqual([false, false]);
+    await db.dataSource.runMigrations();
+    expect(await revoked("before")).toEqual([true, true]);
+
+    await secret("after");
+    if (db.dialect === "mysql") {
+      await expect(revokeAsEarlierRelease("after")).rejects.toThrow(/chk_api_secret_revocation_on_credentials/);
+      expect(await revoked("after")).toEqual([false, false]);
+      const [row] = await db.dataSource.query<Array<{ revoked_at: unknown }>>(
+        "SELECT revoked_at FROM api_secret WHERE id = 'after'",
+      );
+      expect(row?.revoked_at).toBeNull();
+    }
+
+    await undoThrough(db, "RevocationOnCredentials1797100000000");
+    expect(await columnsOf(db, "api_secret")).not.toContain("credentials_revoked");
+    await revokeAsEarlierRelease("after");
+    await db.dataSource.runMigrations();
+    expect(await revoked("after")).toEqual([true, true]);
+  });
+
   it("leaves the entities and the migrated schema in agreement", async () => {
     let db = await open();
     if (db.dialect === "mysql") {

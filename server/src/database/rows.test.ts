@@ -34,6 +34,7 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
       rotatedAt: new Date("2026-11-28T00:00:00.001Z"),
       revokedAt: null,
       revokedBy: null,
+      credentialsRevoked: false,
       currentKeyId: "ktk_abc",
       secretHint: "ktsk_…x9Qa",
       previousKeyId: null,
@@ -104,6 +105,7 @@ describeEachDatabase("insertRow, updateRow and selectRows", (createDatabase, dia
     const changes = {
       revokedAt: new Date("2026-11-29T01:02:03.456Z"),
       revokedBy: "other@example.com",
+      credentialsRevoked: true,
       rotatedAt: null,
     };
     await db.dataSource.manager.update(ApiSecret, "00000000-0000-4000-8000-000000000005", changes);

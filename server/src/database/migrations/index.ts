@@ -8,6 +8,7 @@ import { LiveCredentialsByGeneration1796700000000 } from "./1796700000000-LiveCr
 import { LiveCredentialsOnSecret1796800000000 } from "./1796800000000-LiveCredentialsOnSecret";
 import { CredentialKeyIdPrimaryKey1796900000000 } from "./1796900000000-CredentialKeyIdPrimaryKey";
 import { CredentialStateOnItsRow1797000000000 } from "./1797000000000-CredentialStateOnItsRow";
+import { RevocationOnCredentials1797100000000 } from "./1797100000000-RevocationOnCredentials";
 
 /** Every migration, oldest first. Add new ones at the end; never edit one that has shipped. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   LiveCredentialsOnSecret1796800000000,
   CredentialKeyIdPrimaryKey1796900000000,
   CredentialStateOnItsRow1797000000000,
+  RevocationOnCredentials1797100000000,
 ];
