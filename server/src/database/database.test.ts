@@ -407,11 +407,19 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     const revoked = async (id: string) =>
       Promise.all([`${id}-1`, `${id}-2`].map(async (keyId) => (await lookup(keyId))?.revoked));
 
+    const marked = async () =>
+      (
+        await db.dataSource.query<Array<{ id: string; credentials_revoked: unknown }>>(
+          "SELECT id, credentials_revoked FROM api_secret ORDER BY id",
+        )
+      ).map((row) => [row.id, Number(row.credentials_revoked)]);
+
     await secret("before");
     await revokeAsEarlierRelease("before");
     expect(await revoked("before")).toEqual([false, false]);
     await db.dataSource.runMigrations();
     expect(await revoked("before")).toEqual([true, true]);
+    expect(await marked()).toEqual([["before", 1]]);
 
     await secret("after");
     if (db.dialect === "mysql") {
@@ -425,9 +433,19 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
 
     await undoThrough(db, "RevocationOnCredentials1797100000000");
     expect(await columnsOf(db, "api_secret")).not.toContain("credentials_revoked");
+    // As if a start had added the column and stopped before the rest (MySQL commits the ALTER at once).
+    await db.dataSource.query(
+      db.dialect === "mysql"
+        ? "ALTER TABLE api_secret ADD COLUMN credentials_revoked TINYINT NOT NULL DEFAULT 0"
+        : "ALTER TABLE api_secret ADD COLUMN credentials_revoked boolean NOT NULL DEFAULT (0)",
+    );
     await revokeAsEarlierRelease("after");
     await db.dataSource.runMigrations();
     expect(await revoked("after")).toEqual([true, true]);
+    expect(await marked()).toEqual([
+      ["after", 1],
+      ["before", 1],
+    ]);
   });
 
   it("leaves the entities and the migrated schema in agreement", async () => {
