@@ -516,6 +516,23 @@ describe("the built server process (server/dist/main.js)", () => {
     expect(found).toEqual({ token: 0, signature: 0, secret: 0, jwtSecret: 0, pepper: 0 });
   }, 30_000);
 
+  it("leaves the built-in prototypes in V8's fast mode once it has started and answered", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const probe = join(ROOT, "server/test/support/prototype-probe.cjs");
+    const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: `--require ${probe}` }));
+    await waitUntilReady(server, baseUrl);
+    const credentials = await createDemoSecret(baseUrl, tokenFromCli(server));
+    expect((await verify(baseUrl, credentials)).status).toBe(200);
+
+    server.child.kill("SIGUSR2");
+    const written = join(server.cwd, "prototypes.json");
+    await waitFor(() => Promise.resolve(existsSync(written)), 10_000);
+    const { fastAtStart, slowedDown } = JSON.parse(readFileSync(written, "utf8")) as Record<string, string[]>;
+    expect(fastAtStart).toEqual(expect.arrayContaining(["Array", "Object", "String"]));
+    expect(slowedDown).toEqual([]);
+  }, 60_000);
+
   it("keeps no plaintext secret in memory once it has answered, verified or refused", async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
