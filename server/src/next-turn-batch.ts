@@ -25,3 +25,25 @@ export class NextTurnBatch<K, V> {
     return value;
   }
 }
+
+/**
+ * Items queued during one turn of the event loop, handed over in order at the next
+ * (setImmediate), for work with nothing to merge. Cheaper than a NextTurnBatch, whose Map hashes
+ * every key: the verification routes queue one reply per request (bench/notes.md, 2026-12-06).
+ */
+export class NextTurnQueue<T> {
+  private items: T[] = [];
+
+  constructor(private readonly flush: (items: T[]) => void) {}
+
+  push(item: T): void {
+    if (this.items.length === 0) setImmediate(this.handOver);
+    this.items.push(item);
+  }
+
+  private readonly handOver = () => {
+    const items = this.items;
+    this.items = [];
+    this.flush(items);
+  };
+}

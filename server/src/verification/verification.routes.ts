@@ -3,9 +3,10 @@ import type { Logger } from "pino";
 import { endInOneWrite } from "../http/end-in-one-write";
 import { pathOf } from "../logger";
 import type { Metrics, Tally } from "../metrics";
-import { NextTurnBatch } from "../next-turn-batch";
+import { NextTurnQueue } from "../next-turn-batch";
 import type { RateLimits } from "../rate-limits";
 import { newRequestId, offeredRequestId } from "../request-id";
+import { basicCredentials } from "./basic-credentials";
 import { reportJson, validJson } from "./verification-bodies";
 import type { InvalidReason, VerificationResult, Verifier } from "./verifier";
 
@@ -13,10 +14,7 @@ export const VERIFY_PATH = "/v1/verify";
 export const ANALYTICS_REPORT_PATH = "/analytics/v1/report";
 
 const MAX_BODY_BYTES = 4 * 1024;
-const MAX_AUTHORIZATION_LENGTH = 1024;
-const BASIC = /^Basic +([A-Za-z0-9+/]+={0,2}) *$/i;
 const TOO_LARGE = Symbol("too large");
-const COLON = 0x3a;
 const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
 
 interface Reply {
@@ -30,6 +28,7 @@ interface Reply {
 
 /** A reply waiting for this turn's writes. */
 interface Outgoing {
+  res: ServerResponse;
   reply: Reply;
   path: string;
   requestId: string | undefined;
@@ -95,8 +94,8 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
   // find the reader awake and the kernel's path warm, and on this VM that cut the write syscall's
   // cost by about 40 % and raised the cached route's throughput by half (bench/notes.md). A lone request
   // waits only for the end of its turn.
-  const outgoing = new NextTurnBatch<ServerResponse, Outgoing>((queued) => {
-    for (const [res, { reply, path, requestId, started }] of queued) {
+  const outgoing = new NextTurnQueue<Outgoing>((queued) => {
+    for (const { res, reply, path, requestId, started } of queued) {
       try {
         send(res, reply, requestId);
       } catch (error) {
@@ -203,14 +202,17 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     // failures: an id is minted for those alone, not for every answer of the hot path.
     let requestId = offeredRequestId(req);
     // A request's first reply is the one written (a failure after it changes nothing).
-    const reply = (value: Reply) => void outgoing.entry(res, () => ({ reply: value, path, requestId, started }));
+    let replied = false;
+    const reply = (value: Reply) => {
+      if (replied) return;
+      replied = true;
+      outgoing.push({ res, reply: value, path, requestId, started });
+    };
     const fail = (error: unknown) => {
       requestId ??= newRequestId();
       logger.error({ err: error, path, requestId }, "Verification failed");
       outcomes.unavailable.inc();
-      if (!res.headersSent) {
-        reply(jsonReply(503, { error: "Verification is temporarily unavailable" }, { "retry-after": "5" }));
-      }
+      reply(jsonReply(503, { error: "Verification is temporarily unavailable" }, { "retry-after": "5" }));
     };
     if (req.method !== route.method) {
       reply(jsonReply(405, { error: `Use ${route.method}` }, { allow: route.method }));
@@ -225,22 +227,6 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     }
     return true;
   };
-}
-
-/**
- * keyId and secret from `Authorization: Basic base64(keyId:secret)`; anything else presents nothing.
- * Each is decoded from the bytes on its own side of the first colon (a colon byte is only ever a
- * colon in UTF-8), so the Key ID is not a slice of a string that holds the secret: V8 would keep
- * that whole string alive for as long as anything keeps the Key ID.
- */
-function basicCredentials(authorization: string | undefined): Presented {
-  const encoded =
-    authorization && authorization.length <= MAX_AUTHORIZATION_LENGTH ? BASIC.exec(authorization)?.[1] : undefined;
-  const decoded = encoded ? Buffer.from(encoded, "base64") : undefined;
-  const colon = decoded ? decoded.indexOf(COLON) : -1;
-  return !decoded || colon < 0
-    ? { keyId: undefined, secret: undefined }
-    : { keyId: decoded.toString("utf8", 0, colon), secret: decoded.toString("utf8", colon + 1) };
 }
 
 /**
