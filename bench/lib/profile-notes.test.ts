@@ -40,6 +40,13 @@ const SEEN = [
   "processTicksAndRejections node:internal/process/task_queues:67",
   "RegExp: ^[\\^_`a-zA-Z\\-0-9!#$%&'*+.|~]+$",
   "(anonymous)",
+  // Named in the code of 2026-12-06 (Basic header read code by code; replies queued in an array).
+  "basicToken server/dist/verification/basic-credentials.js:39",
+  "isBase64 server/dist/verification/basic-credentials.js:64",
+  "handOver server/dist/next-turn-batch.js:41",
+  "push server/dist/next-turn-batch.js:36",
+  "basicCredentials server/dist/verification/basic-credentials.js:23",
+  "slice node:buffer:635",
 ];
 
 describe("the profile's notes", () => {

@@ -6,7 +6,7 @@
 const NODE_HTTP =
   "Node's HTTP server and socket code, which the bare server runs too: nothing of Keyturn's to take out.";
 const BASIC_DECODE =
-  "The `Authorization` header's decode: one regular expression, one base64 decode, the Key ID and the secret read from its bytes.";
+  "The `Authorization` header's decode: the scheme and the base64 alphabet checked code by code (a regular expression until 2026-12-06), one base64 decode, the Key ID and the secret read from its bytes.";
 const VERIFIER =
   "The verifier asks the cache first: a hit skips both CRC-32 checks and answers synchronously, with no promise.";
 
@@ -36,12 +36,12 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The outcome's count (a plain addition, added to prom-client's counter at each scrape); a refusal's failures are summed per turn for the rate limiter.",
   ],
   [
-    /^\(anonymous\) server\/dist\/verification\/verification\.routes\.js/,
-    "The turn's batch of replies (`NextTurnBatch`), written after the turn's I/O.",
+    /^\(anonymous\) server\/dist\/verification\/verification\.routes\.js|^handOver server\/dist\/next-turn-batch\.js/,
+    "The turn's replies (`NextTurnQueue`), written together after the turn's I/O.",
   ],
   [
-    /^entry server\/dist\/next-turn-batch\.js/,
-    "A reply joining its turn's batch (`NextTurnBatch.entry`): one `Map` insert, and for the turn's first reply one `setImmediate`.",
+    /^(entry|push) server\/dist\/next-turn-batch\.js/,
+    "A reply joining its turn's queue (`NextTurnQueue.push`, a `Map` keyed by response until 2026-12-06): one array push, and for the turn's first reply one `setImmediate`.",
   ],
   [
     /^record server\/dist\/verification\/last-used-recorder\.js/,
@@ -52,7 +52,10 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The reply: one `writeHead` with its headers as a flat list (a fixed reply's built once), its body in the same write.",
   ],
   [/^reportJson /, "The body built as text, each string through `JSON.stringify`."],
-  [/^basicCredentials |^RegExp: \^Basic |^base64Write$/, BASIC_DECODE],
+  [
+    /^basic(Credentials|Token) |^isBase64 |^RegExp: \^Basic |^base64Write$|^(slice|toString|from) node:buffer:/,
+    BASIC_DECODE,
+  ],
   [
     /^unpack server\/dist\/verification\/packed-credential\.js/,
     "The cache entry read in place: the expiry digit by digit, the digest sliced as a string.",
