@@ -15,7 +15,9 @@ import { RequestContext, type Context } from "./context";
 import type { Database } from "./database/database";
 import { createGraphQLServer } from "./graphql-server";
 import { closeServer } from "./http/close-server";
-import { graphqlRoute, type Middleware } from "./http/graphql-route";
+import { graphqlRoute } from "./http/graphql-route";
+import type { Middleware } from "./http/middleware";
+import { OPERATIONAL_PATHS, operationalRoutes } from "./http/operational-routes";
 import { mountPlayground } from "./http/playground";
 import { answerRequestError } from "./http/request-error";
 import { requestLogs } from "./http/request-log";
@@ -123,7 +125,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   // headers or query strings (a mistyped client might put credentials there).
   const requests = requestLogs(logger, {
     requestId: assignRequestId,
-    ignore: (path) => ["/healthz", "/readyz", "/metrics"].includes(path),
+    ignore: (path) => (OPERATIONAL_PATHS as readonly string[]).includes(path),
   });
   // Host portals on other origins embed the widget; only the listed ones may call from a browser.
   const graphqlCors = cors({
@@ -164,40 +166,36 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     onError: answerError,
   });
 
+  let shuttingDown = false;
   const expressApp = express();
   const handleVerification = createVerificationRoutes({ verifier, logger, limits, metrics, clientIp });
+  const handleOperational = operationalRoutes({
+    middleware: everyRequest,
+    ready: () =>
+      shuttingDown
+        ? Promise.resolve(false)
+        : withTimeout(db.ping(), READINESS_TIMEOUT_MS).then(
+            () => true,
+            () => false,
+          ),
+    metrics: async () => ({ contentType: metrics.registry.contentType, text: await metrics.registry.metrics() }),
+    metricsToken: config.metricsToken,
+    onError: answerError,
+  });
   const server = createServer((req, res) => {
     // The hot path first: no framework, and no per-request logger (it logs its one error line itself).
     if (handleVerification(req, res)) return;
+    // Probes and scrapes, without Express either (operational-routes.ts says why).
+    if (handleOperational(req, res)) return;
     // Then the mutations' path, without Express's router (the same middleware, in the same order).
     if (req.method === "POST" && pathOf(req.url) === GRAPHQL_PATH) graphql.handle(req, res);
     else expressApp(req, res);
   });
 
-  let shuttingDown = false;
   expressApp.disable("x-powered-by");
   expressApp.set("trust proxy", config.http.trustProxy);
   expressApp.use(...everyRequest);
 
-  expressApp.get("/healthz", (_req, res) => {
-    res.json({ status: "ok" });
-  });
-  expressApp.get("/readyz", async (_req, res) => {
-    const ready =
-      !shuttingDown &&
-      (await withTimeout(db.ping(), READINESS_TIMEOUT_MS).then(
-        () => true,
-        () => false,
-      ));
-    res.status(ready ? 200 : 503).json({ status: ready ? "ready" : "unavailable" });
-  });
-  expressApp.get("/metrics", async (req, res) => {
-    if (config.metricsToken && req.get("authorization") !== `Bearer ${config.metricsToken}`) {
-      res.status(401).set("www-authenticate", "Bearer").json({ error: "Metrics need the METRICS_TOKEN" });
-      return;
-    }
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
   if (config.playground) mountPlayground(expressApp, GRAPHQL_PATH);
   // GET queries, CORS preflights and paths below /graphql; POST /graphql itself is served above.
   expressApp.use(GRAPHQL_PATH, ...graphqlMiddleware, graphql.execute);

@@ -1,3 +1,4 @@
+import { IncomingMessage, ServerResponse } from "node:http";
 import { beforeAll, describe, expect, it } from "@jest/globals";
 import { ApiSecret } from "../src/api-secrets/api-secret.entity";
 import { AuditEvent } from "../src/audit/audit-event.entity";
@@ -18,6 +19,40 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
     const ready = await server.http().get("/readyz");
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: "ready" });
+  });
+
+  it("answers a HEAD probe with the GET's status and headers and no body", async () => {
+    const res = await server.http().head("/readyz");
+    expect(res.status).toBe(200);
+    expect(res.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(res.headers["content-length"]).toBe(String(JSON.stringify({ status: "ready" }).length));
+    expect(res.text).toBeUndefined();
+  });
+
+  it("answers probes and scrapes without Express, whose own request and response prototypes would reach the shared code the verification routes run", async () => {
+    const seen: Array<[string, boolean]> = [];
+    // Listeners run in order: by this one's turn Keyturn's has answered or handed the request on.
+    const look = (req: IncomingMessage, res: ServerResponse) => {
+      const plain =
+        Object.getPrototypeOf(req) === IncomingMessage.prototype &&
+        Object.getPrototypeOf(res) === ServerResponse.prototype;
+      seen.push([req.url ?? "", plain]);
+    };
+    server.app.server.on("request", look);
+    try {
+      for (const path of ["/healthz", "/readyz?probe=1", "/metrics", "/"]) {
+        expect((await server.http().get(path)).status).toBe(200);
+      }
+    } finally {
+      server.app.server.off("request", look);
+    }
+    expect(seen).toEqual([
+      ["/healthz", true],
+      ["/readyz?probe=1", true],
+      ["/metrics", true],
+      // The control: a route of Express's own.
+      ["/", false],
+    ]);
   });
 
   it("marks every GraphQL response no-store, since some carry plaintext secrets", async () => {

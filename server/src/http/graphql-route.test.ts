@@ -2,7 +2,8 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer } from "@apollo/server";
 import { afterAll, beforeAll, describe, expect, it } from "@jest/globals";
-import { graphqlRoute, type Middleware } from "./graphql-route";
+import { graphqlRoute } from "./graphql-route";
+import type { Middleware } from "./middleware";
 
 interface Context {
   caller: string;

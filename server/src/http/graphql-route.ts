@@ -1,9 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { HeaderMap, type ApolloServer, type BaseContext } from "@apollo/server";
 import { endInOneWrite } from "./end-in-one-write";
-
-/** Connect-style middleware, as helmet, cors and body-parser export it. */
-export type Middleware = (req: IncomingMessage, res: ServerResponse, next: (error?: unknown) => void) => void;
+import { runMiddleware, type Middleware } from "./middleware";
 
 export interface GraphQLRouteOptions<TContext extends BaseContext> {
   /** Run in order before Apollo; each must call next() or answer. */
@@ -53,22 +51,8 @@ export function graphqlRoute<TContext extends BaseContext>(
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    let position = 0;
-    const next = (error?: unknown): void => {
-      // As Express reads it: any value but undefined or null is a failure.
-      if (error !== undefined && error !== null) {
-        onError(error, req, res);
-        return;
-      }
-      const step = middleware[position++];
-      try {
-        if (step) step(req, res, next);
-        else execute(req, res).catch((failure: unknown) => onError(failure, req, res));
-      } catch (failure) {
-        onError(failure, req, res);
-      }
-    };
-    next();
+    const fail = (error: unknown) => onError(error, req, res);
+    runMiddleware(middleware, req, res, () => void execute(req, res).catch(fail), fail);
   };
   return {
     handle,

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "pino";
 import { pathOf } from "../logger";
-import type { Middleware } from "./graphql-route";
+import type { Middleware } from "./middleware";
 
 export interface RequestLogOptions {
   /** The request's id, echoed in the response (request-id.ts). */
