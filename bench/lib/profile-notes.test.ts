@@ -40,7 +40,8 @@ const SEEN = [
   "processTicksAndRejections node:internal/process/task_queues:67",
   "RegExp: ^[\\^_`a-zA-Z\\-0-9!#$%&'*+.|~]+$",
   "(anonymous)",
-  // Named in the code of 2026-12-06 (Basic header read code by code; replies queued in an array).
+  // Not yet in a committed profile's top 20: the functions of 2026-12-06's code that may reach it
+  // (the Basic header read code by code, the replies queued in an array), and two that did.
   "basicToken server/dist/verification/basic-credentials.js:39",
   "isBase64 server/dist/verification/basic-credentials.js:64",
   "handOver server/dist/next-turn-batch.js:41",

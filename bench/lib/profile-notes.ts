@@ -40,8 +40,12 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The turn's replies (`NextTurnQueue`), written together after the turn's I/O.",
   ],
   [
-    /^(entry|push) server\/dist\/next-turn-batch\.js/,
-    "A reply joining its turn's queue (`NextTurnQueue.push`, a `Map` keyed by response until 2026-12-06): one array push, and for the turn's first reply one `setImmediate`.",
+    /^push server\/dist\/next-turn-batch\.js/,
+    "A reply joining its turn's queue (`NextTurnQueue.push`): one array push, and for the turn's first reply one `setImmediate`.",
+  ],
+  [
+    /^entry server\/dist\/next-turn-batch\.js/,
+    "A turn's batch by key (`NextTurnBatch.entry`): until 2026-12-06 each reply joined one, a `Map` keyed by response; now a refusal's count for the rate limiter and an uncached lookup do.",
   ],
   [
     /^record server\/dist\/verification\/last-used-recorder\.js/,
@@ -52,9 +56,10 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The reply: one `writeHead` with its headers as a flat list (a fixed reply's built once), its body in the same write.",
   ],
   [/^reportJson /, "The body built as text, each string through `JSON.stringify`."],
+  [/^basic(Credentials|Token) |^isBase64 |^RegExp: \^Basic |^base64Write$/, BASIC_DECODE],
   [
-    /^basic(Credentials|Token) |^isBase64 |^RegExp: \^Basic |^base64Write$|^(slice|toString|from) node:buffer:/,
-    BASIC_DECODE,
+    /^(slice|toString|from) node:buffer:/,
+    "Node's `Buffer` code: on the Basic route the header's decode (one `Buffer.from`, the Key ID and the secret read from its bytes); on `POST /v1/verify` the body's bytes as text.",
   ],
   [
     /^unpack server\/dist\/verification\/packed-credential\.js/,

@@ -29,6 +29,15 @@ describeEachDatabase("the HTTP surface", (createDatabase) => {
     expect(res.text).toBeUndefined();
   });
 
+  it("matches the probes' paths as Express did (any case, one trailing slash) and answers OPTIONS with what is allowed", async () => {
+    expect((await server.http().get("/healthz/")).body).toEqual({ status: "ok" });
+    expect((await server.http().get("/READYZ")).body).toEqual({ status: "ready" });
+    const options = await server.http().options("/healthz");
+    expect({ status: options.status, allow: options.headers["allow"] }).toEqual({ status: 204, allow: "GET, HEAD" });
+    expect((await server.http().post("/healthz")).status).toBe(404);
+    expect((await server.http().get("/healthz//")).status).toBe(404);
+  });
+
   it("answers probes and scrapes without Express, whose own request and response prototypes would reach the shared code the verification routes run", async () => {
     const seen: Array<[string, boolean]> = [];
     // Listeners run in order: by this one's turn Keyturn's has answered or handed the request on.

@@ -235,7 +235,7 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
     ]);
   });
 
-  it("tags the line of Express's error handler (an unexpected failure outside GraphQL)", async () => {
+  it("tags the line of an unexpected failure outside GraphQL (a metrics scrape that throws)", async () => {
     jest.spyOn(server.app.metrics.registry, "metrics").mockRejectedValueOnce(new Error("observability: scrape"));
     const { res, lines } = await logged(server, 1, () => server.http().get("/metrics"));
     expect(res.status).toBe(500);

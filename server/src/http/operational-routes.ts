@@ -17,16 +17,17 @@ export interface OperationalRoutesOptions {
   onError: (error: unknown, req: IncomingMessage, res: ServerResponse) => void;
 }
 
-type Answer = { status: number; contentType: string; body: string; headers?: Record<string, string> };
+type Answer = { status: number; contentType?: string; body: string; headers?: Record<string, string> };
 
 /**
  * /healthz, /readyz and /metrics on node:http, ahead of Express, with the same middleware.
  * Orchestrators' probes and Prometheus's scrapes reach them all day, and Express gives each request
- * and response it serves prototypes of its own. Node's HTTP and stream code, which every request
- * runs, then sees those shapes beside the verification routes' plain ones, and its inline caches
- * go megamorphic: after 1,000 `GET /healthz` through Express the cached verification route ran
- * ≈ 10 % slower (bench/notes.md, 2026-12-06). Exact paths only, GET and HEAD; anything else is
- * left to Express.
+ * and response it serves prototypes of its own, which Node's HTTP and stream code, run by every
+ * request, then meets beside the verification routes' plain ones. After 1,000 `GET /healthz`
+ * through Express the cached verification route ran ≈ 10 % slower in an A/B (bench/notes.md,
+ * 2026-12-06); shared inline caches gone megamorphic is our reading. The paths match as Express's
+ * did (any case, one trailing slash); GET and HEAD are answered, OPTIONS with what is allowed, and
+ * anything else is left to Express.
  */
 export function operationalRoutes({ middleware, ready, metrics, metricsToken, onError }: OperationalRoutesOptions) {
   const routes = new Map<string, (req: IncomingMessage) => Promise<Answer>>([
@@ -46,13 +47,32 @@ export function operationalRoutes({ middleware, ready, metrics, metricsToken, on
 
   /** Answers the request and returns true if it is an operational route; otherwise leaves it alone. */
   return function handleOperational(req: IncomingMessage, res: ServerResponse): boolean {
-    if (req.method !== "GET" && req.method !== "HEAD") return false;
-    const route = routes.get(pathOf(req.url));
+    const { method } = req;
+    if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return false;
+    const route = routes.get(routePath(req.url));
     if (!route) return false;
     const fail = (error: unknown) => onError(error, req, res);
-    runMiddleware(middleware, req, res, () => void route(req).then((answer) => send(res, answer), fail), fail);
+    const answer = () => (method === "OPTIONS" ? Promise.resolve(ALLOWED) : route(req));
+    runMiddleware(
+      middleware,
+      req,
+      res,
+      () =>
+        void answer()
+          .then((reply) => send(res, reply))
+          .catch(fail),
+      fail,
+    );
     return true;
   };
+}
+
+const ALLOWED: Answer = { status: 204, body: "", headers: { allow: "GET, HEAD" } };
+
+/** The path as Express's router matched it: any case, and one trailing slash allowed. */
+function routePath(url: string | undefined): string {
+  const path = pathOf(url).toLowerCase();
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
 }
 
 function json(status: number, body: unknown, headers?: Record<string, string>): Answer {
@@ -67,7 +87,7 @@ function json(status: number, body: unknown, headers?: Record<string, string>): 
 /** After the middleware's headers (security headers, the request id); a HEAD gets no body from Node. */
 function send(res: ServerResponse, { status, contentType, body, headers }: Answer): void {
   res.statusCode = status;
-  res.setHeader("content-type", contentType);
+  if (contentType) res.setHeader("content-type", contentType);
   if (headers) for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
   endInOneWrite(res, body);
 }

@@ -201,7 +201,7 @@ export function createVerificationRoutes({ verifier, logger, limits, metrics, cl
     // A proxy's id is echoed. Keyturn's own ids name log lines, and these routes log only their
     // failures: an id is minted for those alone, not for every answer of the hot path.
     let requestId = offeredRequestId(req);
-    // A request's first reply is the one written (a failure after it changes nothing).
+    // A request's first reply is the one written (a failure after it is logged and counted only).
     let replied = false;
     const reply = (value: Reply) => {
       if (replied) return;

@@ -5,7 +5,7 @@
 // `class VerbatimString extends String` did that to String.prototype, and it cost the cached
 // verification route ≈ 8 % of its throughput (bench/notes.md, 2026-12-06).
 "use strict";
-const { writeFileSync } = require("node:fs");
+const { renameSync, writeFileSync } = require("node:fs");
 const v8 = require("node:v8");
 
 // V8's own answer, compiled while its natives syntax is allowed and then disallowed again.
@@ -39,5 +39,7 @@ const fastAtStart = fast();
 process.on("SIGUSR2", () => {
   const fastNow = new Set(fast());
   const slowedDown = fastAtStart.filter((name) => !fastNow.has(name));
-  writeFileSync("prototypes.json", JSON.stringify({ fastAtStart, slowedDown }));
+  // Renamed into place, so that a reader never sees it half written.
+  writeFileSync("prototypes.json.part", JSON.stringify({ fastAtStart, slowedDown }));
+  renameSync("prototypes.json.part", "prototypes.json");
 });
