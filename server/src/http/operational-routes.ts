@@ -52,17 +52,8 @@ export function operationalRoutes({ middleware, ready, metrics, metricsToken, on
     const route = routes.get(routePath(req.url));
     if (!route) return false;
     const fail = (error: unknown) => onError(error, req, res);
-    const answer = () => (method === "OPTIONS" ? Promise.resolve(ALLOWED) : route(req));
-    runMiddleware(
-      middleware,
-      req,
-      res,
-      () =>
-        void answer()
-          .then((reply) => send(res, reply))
-          .catch(fail),
-      fail,
-    );
+    const respond = async () => send(res, method === "OPTIONS" ? ALLOWED : await route(req));
+    runMiddleware(middleware, req, res, () => void respond().catch(fail), fail);
     return true;
   };
 }
