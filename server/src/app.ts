@@ -17,7 +17,7 @@ import { createGraphQLServer } from "./graphql-server";
 import { closeServer } from "./http/close-server";
 import { graphqlRoute } from "./http/graphql-route";
 import type { Middleware } from "./http/middleware";
-import { OPERATIONAL_PATHS, operationalRoutes } from "./http/operational-routes";
+import { isOperationalPath, operationalRoutes } from "./http/operational-routes";
 import { mountPlayground } from "./http/playground";
 import { answerRequestError } from "./http/request-error";
 import { requestLogs } from "./http/request-log";
@@ -125,7 +125,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   // headers or query strings (a mistyped client might put credentials there).
   const requests = requestLogs(logger, {
     requestId: assignRequestId,
-    ignore: (path) => (OPERATIONAL_PATHS as readonly string[]).includes(path),
+    ignore: isOperationalPath,
   });
   // Host portals on other origins embed the widget; only the listed ones may call from a browser.
   const graphqlCors = cors({

@@ -242,6 +242,16 @@ describeEachDatabase("request ids on every log line", (createDatabase) => {
     expect(tagged(lines)).toEqual([["Request failed", res.headers["x-request-id"]]]);
   });
 
+  it("leaves out the completions of probes and scrapes, on every path their routes answer", async () => {
+    for (const path of ["/healthz", "/HEALTHZ", "/readyz/", "/Metrics?format=text"]) {
+      const { res, lines } = await logged(server, 0, () => server.http().get(path));
+      expect({ path, status: res.status, lines }).toEqual({ path, status: 200, lines: [] });
+    }
+    // The control: a path the probes do not answer is logged.
+    const { lines } = await logged(server, 1, () => server.http().get("/healthz//"));
+    expect(lines.map((line) => [line.msg, line.res?.statusCode])).toEqual([["request completed", 404]]);
+  });
+
   it("tags a 404's line", async () => {
     const { res, lines } = await logged(server, 1, () => server.http().get("/no/such/page"));
     expect(res.status).toBe(404);

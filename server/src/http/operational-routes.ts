@@ -3,8 +3,6 @@ import { pathOf } from "../logger";
 import { endInOneWrite } from "./end-in-one-write";
 import { runMiddleware, type Middleware } from "./middleware";
 
-export const OPERATIONAL_PATHS = ["/healthz", "/readyz", "/metrics"] as const;
-
 export interface OperationalRoutesOptions {
   /** Run in order before the answer, as for every request but the verification routes'. */
   middleware: readonly Middleware[];
@@ -30,27 +28,25 @@ type Answer = { status: number; contentType?: string; body: string; headers?: Re
  * anything else is left to Express.
  */
 export function operationalRoutes({ middleware, ready, metrics, metricsToken, onError }: OperationalRoutesOptions) {
-  const routes = new Map<string, (req: IncomingMessage) => Promise<Answer>>([
-    ["/healthz", () => Promise.resolve(json(200, { status: "ok" }))],
-    ["/readyz", async () => ((await ready()) ? json(200, { status: "ready" }) : json(503, { status: "unavailable" }))],
-    [
-      "/metrics",
-      async (req) => {
-        if (metricsToken && req.headers.authorization !== `Bearer ${metricsToken}`) {
-          return json(401, { error: "Metrics need the METRICS_TOKEN" }, { "www-authenticate": "Bearer" });
-        }
-        const { contentType, text } = await metrics();
-        return { status: 200, contentType, body: text };
-      },
-    ],
-  ]);
+  const routes: Record<OperationalPath, (req: IncomingMessage) => Promise<Answer>> = {
+    "/healthz": () => Promise.resolve(json(200, { status: "ok" })),
+    "/readyz": async () => ((await ready()) ? json(200, { status: "ready" }) : json(503, { status: "unavailable" })),
+    "/metrics": async (req) => {
+      if (metricsToken && req.headers.authorization !== `Bearer ${metricsToken}`) {
+        return json(401, { error: "Metrics need the METRICS_TOKEN" }, { "www-authenticate": "Bearer" });
+      }
+      const { contentType, text } = await metrics();
+      return { status: 200, contentType, body: text };
+    },
+  };
 
   /** Answers the request and returns true if it is an operational route; otherwise leaves it alone. */
   return function handleOperational(req: IncomingMessage, res: ServerResponse): boolean {
     const { method } = req;
     if (method !== "GET" && method !== "HEAD" && method !== "OPTIONS") return false;
-    const route = routes.get(routePath(req.url));
-    if (!route) return false;
+    const path = operationalPath(req.url);
+    if (path === undefined) return false;
+    const route = routes[path];
     const fail = (error: unknown) => onError(error, req, res);
     const respond = async () => send(res, method === "OPTIONS" ? ALLOWED : await route(req));
     runMiddleware(middleware, req, res, () => void respond().catch(fail), fail);
@@ -59,6 +55,20 @@ export function operationalRoutes({ middleware, ready, metrics, metricsToken, on
 }
 
 const ALLOWED: Answer = { status: 204, body: "", headers: { allow: "GET, HEAD" } };
+
+const PATHS = ["/healthz", "/readyz", "/metrics"] as const;
+type OperationalPath = (typeof PATHS)[number];
+const KNOWN: ReadonlySet<string> = new Set(PATHS);
+
+/** Whether these routes answer this path (with any method): the request log leaves their completions out. */
+export function isOperationalPath(url: string | undefined): boolean {
+  return operationalPath(url) !== undefined;
+}
+
+function operationalPath(url: string | undefined): OperationalPath | undefined {
+  const path = routePath(url);
+  return KNOWN.has(path) ? (path as OperationalPath) : undefined;
+}
 
 /** The path as Express's router matched it: any case, and one trailing slash allowed. */
 function routePath(url: string | undefined): string {
