@@ -28,13 +28,16 @@ export class RateLimits {
   private readonly failuresByKeyId: RateLimiterAbstract;
   // key → time (ms) until which verification requests are refused without being checked.
   private readonly blocked = new Map<string, number>();
-  // Failures of this turn of the event loop, by key: a flood from one address costs one consume()
-  // per turn, not one promise and one store update per request.
-  private readonly failures = new NextTurnBatch<string, { limiter: RateLimiterAbstract; points: number }>(
-    (failures) => {
-      for (const [key, { limiter, points }] of failures) this.consumeInBackground(limiter, key, points);
-    },
-  );
+  // Failures of this turn of the event loop, by client IP and by Key ID: a flood from one address
+  // costs one consume() per turn, not one promise and one store update per request. Keyed by the
+  // strings as given and prefixed only when handed over: the Key ID's hash is already computed (by
+  // the cache's lookup), where a prefixed copy would be built, flattened and hashed per refusal.
+  private readonly failedIps = new NextTurnBatch<string, Count>((counts) => {
+    for (const [ip, { points }] of counts) this.consumeInBackground(this.failuresByIp, `ip:${ip}`, points);
+  });
+  private readonly failedKeyIds = new NextTurnBatch<string, Count>((counts) => {
+    for (const [keyId, { points }] of counts) this.consumeInBackground(this.failuresByKeyId, `key:${keyId}`, points);
+  });
 
   constructor(limits: Config["rateLimits"], redis?: Redis) {
     const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
@@ -86,12 +89,8 @@ export class RateLimits {
    * only when a stored credential's secret was guessed wrong.
    */
   countFailedVerification(ip: string, keyId: string | undefined): void {
-    this.countFailure(this.failuresByIp, `ip:${ip}`);
-    if (keyId) this.countFailure(this.failuresByKeyId, `key:${keyId}`);
-  }
-
-  private countFailure(limiter: RateLimiterAbstract, key: string): void {
-    this.failures.entry(key, () => ({ limiter, points: 0 })).points++;
+    this.failedIps.entry(ip, newCount).points++;
+    if (keyId) this.failedKeyIds.entry(keyId, newCount).points++;
   }
 
   private consumeInBackground(limiter: RateLimiterAbstract, key: string, points: number): void {
@@ -109,6 +108,14 @@ export class RateLimits {
     // their counts, so the next failure from each caller still over its limit blocks it again.
     if (this.blocked.size >= MAX_LOCAL_BLOCKS) this.blocked.clear();
   }
+}
+
+interface Count {
+  points: number;
+}
+
+function newCount(): Count {
+  return { points: 0 };
 }
 
 function secondsUntil(refusal: RateLimiterRes): number {
