@@ -26,7 +26,8 @@ import { addColumn, dropColumn, onSqlite, replaceOnce, timeColumn, utcNowSql } f
  * Verification runs on every request of the Analytics API, a change when an admin makes one.
  *
  * An instance of an earlier release revokes without writing the credential's row: after this
- * migration, a secret it revokes would still verify. Stop every instance before upgrading.
+ * migration, a secret it revokes would still verify. 1797100000000 closes that on MySQL (such a
+ * revocation is refused) and repairs what was revoked in between.
  *
  * `down` drops the three columns and puts back the procedures that do not write them: the secret's
  * row has said it all throughout.
