@@ -60,7 +60,7 @@ const PATHS = ["/healthz", "/readyz", "/metrics"] as const;
 type OperationalPath = (typeof PATHS)[number];
 const KNOWN: ReadonlySet<string> = new Set(PATHS);
 
-/** Whether these routes answer this path (with any method): the request log leaves their completions out. */
+/** Whether the path is one of these routes' (whatever the method): the request log leaves their completions out. */
 export function isOperationalPath(url: string | undefined): boolean {
   return operationalPath(url) !== undefined;
 }

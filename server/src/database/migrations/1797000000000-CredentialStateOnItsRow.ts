@@ -26,8 +26,10 @@ import { addColumn, dropColumn, onSqlite, replaceOnce, timeColumn, utcNowSql } f
  * Verification runs on every request of the Analytics API, a change when an admin makes one.
  *
  * An instance of an earlier release revokes without writing the credential's row: after this
- * migration, a secret it revokes would still verify. 1797100000000 closes that on MySQL (such a
- * revocation is refused) and repairs what was revoked in between.
+ * migration, a secret it revokes would still verify. 1797100000000 closes that on MariaDB and
+ * MySQL 8.0.16+ (which enforce CHECK constraints): such a revocation is refused, so until the old
+ * instances are replaced, revoke through an upgraded one; it also repairs what old instances
+ * revoked since this migration ran.
  *
  * `down` drops the three columns and puts back the procedures that do not write them: the secret's
  * row has said it all throughout.
