@@ -5,6 +5,9 @@ import { NextTurnBatch } from "./next-turn-batch";
 
 const WINDOW_SECONDS = 60;
 const MAX_LOCAL_BLOCKS = 100_000;
+// The limiters' and the local blocks' keys: which kind of caller, then the caller.
+const IP = "ip:";
+const KEY_ID = "key:";
 
 /** The caller is over a limit: try again after `retryAfterSeconds`. */
 export class RateLimitedError extends Error {
@@ -32,12 +35,8 @@ export class RateLimits {
   // costs one consume() per turn, not one promise and one store update per request. Keyed by the
   // strings as given and prefixed only when handed over: the Key ID's hash is already computed (by
   // the cache's lookup), where a prefixed copy would be built, flattened and hashed per refusal.
-  private readonly failedIps = new NextTurnBatch<string, Count>((counts) => {
-    for (const [ip, { points }] of counts) this.consumeInBackground(this.failuresByIp, `ip:${ip}`, points);
-  });
-  private readonly failedKeyIds = new NextTurnBatch<string, Count>((counts) => {
-    for (const [keyId, { points }] of counts) this.consumeInBackground(this.failuresByKeyId, `key:${keyId}`, points);
-  });
+  private readonly failedIps: NextTurnBatch<string, Count>;
+  private readonly failedKeyIds: NextTurnBatch<string, Count>;
 
   constructor(limits: Config["rateLimits"], redis?: Redis) {
     const limiter = (keyPrefix: string, points: number): RateLimiterAbstract => {
@@ -55,6 +54,8 @@ export class RateLimits {
     this.mutations = limiter("mutations", limits.mutationsPerMinute);
     this.failuresByIp = limiter("verify-ip", limits.failedVerificationsPerIp);
     this.failuresByKeyId = limiter("verify-key", limits.failedVerificationsPerKeyId);
+    this.failedIps = this.failureCounts(this.failuresByIp, IP);
+    this.failedKeyIds = this.failureCounts(this.failuresByKeyId, KEY_ID);
   }
 
   /** Counts one change by `subject`; throws RateLimitedError past the limit. */
@@ -79,7 +80,7 @@ export class RateLimits {
 
   /** Seconds until this IP or Key ID may verify again, or 0. No I/O. */
   verificationBlockedFor(ip: string, keyId: string | undefined, now = Date.now()): number {
-    const until = Math.max(this.blocked.get(`ip:${ip}`) ?? 0, keyId ? (this.blocked.get(`key:${keyId}`) ?? 0) : 0);
+    const until = Math.max(this.blocked.get(IP + ip) ?? 0, keyId ? (this.blocked.get(KEY_ID + keyId) ?? 0) : 0);
     return until > now ? Math.ceil((until - now) / 1000) : 0;
   }
 
@@ -91,6 +92,13 @@ export class RateLimits {
   countFailedVerification(ip: string, keyId: string | undefined): void {
     this.failedIps.entry(ip, newCount).points++;
     if (keyId) this.failedKeyIds.entry(keyId, newCount).points++;
+  }
+
+  /** A turn's counts, handed to `limiter` under `prefix` + the key they were counted by. */
+  private failureCounts(limiter: RateLimiterAbstract, prefix: string): NextTurnBatch<string, Count> {
+    return new NextTurnBatch((counts) => {
+      for (const [key, { points }] of counts) this.consumeInBackground(limiter, prefix + key, points);
+    });
   }
 
   private consumeInBackground(limiter: RateLimiterAbstract, key: string, points: number): void {
