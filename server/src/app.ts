@@ -21,6 +21,7 @@ import { isOperationalPath, operationalRoutes } from "./http/operational-routes"
 import { mountPlayground } from "./http/playground";
 import { answerRequestError } from "./http/request-error";
 import { requestLogs } from "./http/request-log";
+import { uniformRequest, uniformSockets } from "./http/uniform-shapes";
 import { pathOf } from "./logger";
 import { Metrics } from "./metrics";
 import { RateLimits } from "./rate-limits";
@@ -183,6 +184,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     onError: answerError,
   });
   const server = createServer((req, res) => {
+    uniformRequest(req);
     // The hot path first: no framework, and no per-request logger (it logs its one error line itself).
     if (handleVerification(req, res)) return;
     // Probes and scrapes, without Express either (operational-routes.ts says why).
@@ -191,6 +193,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     if (req.method === "POST" && pathOf(req.url) === GRAPHQL_PATH) graphql.handle(req, res);
     else expressApp(req, res);
   });
+  uniformSockets(server);
 
   expressApp.disable("x-powered-by");
   expressApp.set("trust proxy", config.http.trustProxy);

@@ -2,7 +2,7 @@
 // only through its environment, in a fresh working directory so ./data lands there.
 import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
-import { request as httpRequest } from "node:http";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -531,6 +531,69 @@ describe("the built server process (server/dist/main.js)", () => {
     const { fastAtStart, slowedDown } = JSON.parse(readFileSync(written, "utf8")) as Record<string, string[]>;
     expect(fastAtStart).toEqual(expect.arrayContaining(["Array", "Object", "String"]));
     expect(slowedDown).toEqual([]);
+  }, 60_000);
+
+  it("gives every socket and every request it serves one hidden class, whichever route served them", async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const probe = join(ROOT, "server/test/support/shape-probe.cjs");
+    const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: `--require ${probe}` }));
+    await waitUntilReady(server, baseUrl);
+    // Each route on a keep-alive connection of its own, used twice: each socket's shape is then
+    // what that route made of it.
+    const connections: Agent[] = [];
+    const onOwnConnection = () => {
+      const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+      connections.push(agent);
+      return (method: string, path: string, headers: Record<string, string>, body?: string) =>
+        new Promise<HttpAnswer>((resolve, reject) => {
+          const req = httpRequest(`${baseUrl}${path}`, { method, agent, headers }, (res) => {
+            let text = "";
+            res.setEncoding("utf8");
+            res.on("data", (chunk: string) => (text += chunk));
+            res.on("end", () => {
+              resolve({ status: res.statusCode ?? 0, body: text });
+            });
+          });
+          req.on("error", reject);
+          req.end(body);
+        });
+    };
+    const graphqlRoute = onOwnConnection();
+    const reportRoute = onOwnConnection();
+    const verifyRoute = onOwnConnection();
+    const refusedRoute = onOwnConnection();
+    const basic = ({ keyId, secret }: Credentials) => ({
+      authorization: `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`,
+    });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const created = await graphqlRoute(
+          "POST",
+          "/graphql",
+          { "content-type": "application/json", authorization: `Bearer ${tokenFromCli(server)}` },
+          JSON.stringify({ query: CREATE_DEMO_SECRET }),
+        );
+        const credentials = JSON.parse(created.body).data.createSecret.credentials as Credentials;
+        const wrong = {
+          ...credentials,
+          secret: `${credentials.secret.slice(0, -1)}${credentials.secret.endsWith("A") ? "B" : "A"}`,
+        };
+        expect((await reportRoute("GET", "/analytics/v1/report", basic(credentials))).status).toBe(200);
+        const json = { "content-type": "application/json" };
+        expect((await verifyRoute("POST", "/v1/verify", json, JSON.stringify(credentials))).status).toBe(200);
+        expect((await refusedRoute("GET", "/analytics/v1/report", basic(wrong))).status).toBe(401);
+      }
+
+      server.child.kill("SIGUSR2");
+      const written = join(server.cwd, "shapes.json");
+      await waitFor(() => Promise.resolve(existsSync(written)), 10_000);
+      // One group per hidden class, each listing the paths its objects served.
+      const everyPath = ["/analytics/v1/report", "/graphql", "/healthz", "/readyz", "/v1/verify"];
+      expect(JSON.parse(readFileSync(written, "utf8"))).toEqual({ sockets: [everyPath], requests: [everyPath] });
+    } finally {
+      for (const agent of connections) agent.destroy();
+    }
   }, 60_000);
 
   it("keeps no plaintext secret in memory once it has answered, verified or refused", async () => {
