@@ -65,6 +65,10 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     /^unpack server\/dist\/verification\/packed-credential\.js/,
     "The cache entry read in place: the expiry digit by digit, the digest sliced as a string.",
   ],
+  [
+    /^EventEmitter\.init node:events/,
+    "Node's `EventEmitter` constructor, run for every request and response. In an instance that has also served changes, its inline caches have seen mysql2's command objects too and are megamorphic; every route's sockets and requests have one shape (`server/src/http/uniform-shapes.ts`), mysql2's objects cannot.",
+  ],
   [/node:_http_|node:events|node:internal\/stream|node:net|^RegExp: \^\[\\\^_`/, NODE_HTTP],
   [
     /node:internal\/process\/task_queues/,
