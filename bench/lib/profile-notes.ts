@@ -67,7 +67,7 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
   ],
   [
     /^EventEmitter\.init node:events/,
-    "Node's `EventEmitter` constructor, run for every request and response. In an instance that has also served changes, its inline caches have seen mysql2's command objects too and are megamorphic; every route's sockets and requests have one shape (`server/src/http/uniform-shapes.ts`), mysql2's objects cannot.",
+    "Node's `EventEmitter` constructor, run for every request and response. In an instance that has also served changes, its inline caches have seen mysql2's command objects too and are megamorphic (bench/notes.md, 2026-12-06, thirteenth session); the requests of every route have one shape (`server/src/http/uniform-shapes.ts`), mysql2's objects are not among them.",
   ],
   [/node:_http_|node:events|node:internal\/stream|node:net|^RegExp: \^\[\\\^_`/, NODE_HTTP],
   [

@@ -196,6 +196,12 @@ async function verify(baseUrl: string, credentials: Credentials): Promise<HttpAn
   return { status: res.status, body: await res.json() };
 }
 
+/** The same Key ID with a secret of the same length and alphabet: refused as wrong, not as malformed. */
+function withWrongSecret(credentials: Credentials): Credentials {
+  const { secret } = credentials;
+  return { ...credentials, secret: `${secret.slice(0, -1)}${secret.endsWith("A") ? "B" : "A"}` };
+}
+
 /** Sends SIGTERM and waits for the process to go, killing it outright if it does not within `ms`. */
 async function stop(server: ServerProcess, ms = 10_000): Promise<Exit> {
   if (server.running()) server.child.kill("SIGTERM");
@@ -533,7 +539,7 @@ describe("the built server process (server/dist/main.js)", () => {
     expect(slowedDown).toEqual([]);
   }, 60_000);
 
-  it("gives every socket and every request it serves one hidden class, whichever route served them", async () => {
+  it("gives every socket and request one hidden class on the routes it serves without Express", async () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     const probe = join(ROOT, "server/test/support/shape-probe.cjs");
@@ -541,10 +547,10 @@ describe("the built server process (server/dist/main.js)", () => {
     await waitUntilReady(server, baseUrl);
     // Each route on a keep-alive connection of its own, used twice: each socket's shape is then
     // what that route made of it.
-    const connections: Agent[] = [];
+    const agents: Agent[] = [];
     const onOwnConnection = () => {
       const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-      connections.push(agent);
+      agents.push(agent);
       return (method: string, path: string, headers: Record<string, string>, body?: string) =>
         new Promise<HttpAnswer>((resolve, reject) => {
           const req = httpRequest(`${baseUrl}${path}`, { method, agent, headers }, (res) => {
@@ -566,23 +572,25 @@ describe("the built server process (server/dist/main.js)", () => {
     const basic = ({ keyId, secret }: Credentials) => ({
       authorization: `Basic ${Buffer.from(`${keyId}:${secret}`).toString("base64")}`,
     });
+    // Fetched before the connections are used: a kept-alive one must not idle while the CLI runs.
+    const token = tokenFromCli(server);
     try {
       for (let i = 0; i < 2; i++) {
         const created = await graphqlRoute(
           "POST",
           "/graphql",
-          { "content-type": "application/json", authorization: `Bearer ${tokenFromCli(server)}` },
+          { "content-type": "application/json", authorization: `Bearer ${token}` },
           JSON.stringify({ query: CREATE_DEMO_SECRET }),
         );
-        const credentials = JSON.parse(created.body).data.createSecret.credentials as Credentials;
-        const wrong = {
-          ...credentials,
-          secret: `${credentials.secret.slice(0, -1)}${credentials.secret.endsWith("A") ? "B" : "A"}`,
-        };
+        const answer: Json = JSON.parse(created.body);
+        expect({ status: created.status, errors: answer.errors }).toEqual({ status: 200, errors: undefined });
+        const credentials = answer.data.createSecret.credentials as Credentials;
         expect((await reportRoute("GET", "/analytics/v1/report", basic(credentials))).status).toBe(200);
         const json = { "content-type": "application/json" };
         expect((await verifyRoute("POST", "/v1/verify", json, JSON.stringify(credentials))).status).toBe(200);
-        expect((await refusedRoute("GET", "/analytics/v1/report", basic(wrong))).status).toBe(401);
+        expect((await refusedRoute("GET", "/analytics/v1/report", basic(withWrongSecret(credentials)))).status).toBe(
+          401,
+        );
       }
 
       server.child.kill("SIGUSR2");
@@ -592,7 +600,7 @@ describe("the built server process (server/dist/main.js)", () => {
       const everyPath = ["/analytics/v1/report", "/graphql", "/healthz", "/readyz", "/v1/verify"];
       expect(JSON.parse(readFileSync(written, "utf8"))).toEqual({ sockets: [everyPath], requests: [everyPath] });
     } finally {
-      for (const agent of connections) agent.destroy();
+      for (const agent of agents) agent.destroy();
     }
   }, 60_000);
 
@@ -602,11 +610,7 @@ describe("the built server process (server/dist/main.js)", () => {
     const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: "--heapsnapshot-signal=SIGUSR2" }));
     await waitUntilReady(server, baseUrl);
     const credentials = await createDemoSecret(baseUrl, tokenFromCli(server));
-    // Same length and alphabet as the real one: refused as a wrong secret, not as malformed.
-    const wrong = {
-      ...credentials,
-      secret: `${credentials.secret.slice(0, -1)}${credentials.secret.endsWith("A") ? "B" : "A"}`,
-    };
+    const wrong = withWrongSecret(credentials);
     const report = (presented: Credentials) =>
       fetch(`${baseUrl}/analytics/v1/report`, {
         headers: { authorization: `Basic ${Buffer.from(`${presented.keyId}:${presented.secret}`).toString("base64")}` },
