@@ -152,6 +152,24 @@ async function waitFor(condition: () => Promise<boolean>, ms: number): Promise<v
   throw new Error(`Condition not met within ${ms} ms`);
 }
 
+/** A server with a probe from server/test/support preloaded (NODE_OPTIONS=--require), once ready. */
+async function startWithProbe(probe: string): Promise<{ server: ServerProcess; baseUrl: string }> {
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const preload = join(ROOT, "server/test/support", probe);
+  const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: `--require ${preload}` }));
+  await waitUntilReady(server, baseUrl);
+  return { server, baseUrl };
+}
+
+/** What a preloaded probe writes into the server's working directory when sent SIGUSR2. */
+async function probeReport(server: ServerProcess, file: string): Promise<unknown> {
+  server.child.kill("SIGUSR2");
+  const written = join(server.cwd, file);
+  await waitFor(() => Promise.resolve(existsSync(written)), 10_000);
+  return JSON.parse(readFileSync(written, "utf8"));
+}
+
 /** A server with only PORT configured, on a free port, once it answers /readyz. */
 async function startDefaultServer(): Promise<{ server: ServerProcess; baseUrl: string }> {
   const port = await freePort();
@@ -523,28 +541,17 @@ describe("the built server process (server/dist/main.js)", () => {
   }, 30_000);
 
   it("leaves the built-in prototypes in V8's fast mode once it has started and answered", async () => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const probe = join(ROOT, "server/test/support/prototype-probe.cjs");
-    const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: `--require ${probe}` }));
-    await waitUntilReady(server, baseUrl);
+    const { server, baseUrl } = await startWithProbe("prototype-probe.cjs");
     const credentials = await createDemoSecret(baseUrl, tokenFromCli(server));
     expect((await verify(baseUrl, credentials)).status).toBe(200);
 
-    server.child.kill("SIGUSR2");
-    const written = join(server.cwd, "prototypes.json");
-    await waitFor(() => Promise.resolve(existsSync(written)), 10_000);
-    const { fastAtStart, slowedDown } = JSON.parse(readFileSync(written, "utf8")) as Record<string, string[]>;
+    const { fastAtStart, slowedDown } = (await probeReport(server, "prototypes.json")) as Record<string, string[]>;
     expect(fastAtStart).toEqual(expect.arrayContaining(["Array", "Object", "String"]));
     expect(slowedDown).toEqual([]);
   }, 60_000);
 
   it("gives every socket and request one hidden class on the routes it serves without Express", async () => {
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const probe = join(ROOT, "server/test/support/shape-probe.cjs");
-    const server = startServer(environment({ PORT: String(port), NODE_OPTIONS: `--require ${probe}` }));
-    await waitUntilReady(server, baseUrl);
+    const { server, baseUrl } = await startWithProbe("shape-probe.cjs");
     // Each route on a keep-alive connection of its own, used twice: each socket's shape is then
     // what that route made of it.
     const agents: Agent[] = [];
@@ -593,12 +600,9 @@ describe("the built server process (server/dist/main.js)", () => {
         );
       }
 
-      server.child.kill("SIGUSR2");
-      const written = join(server.cwd, "shapes.json");
-      await waitFor(() => Promise.resolve(existsSync(written)), 10_000);
       // One group per hidden class, each listing the paths its objects served.
       const everyPath = ["/analytics/v1/report", "/graphql", "/healthz", "/readyz", "/v1/verify"];
-      expect(JSON.parse(readFileSync(written, "utf8"))).toEqual({ sockets: [everyPath], requests: [everyPath] });
+      expect(await probeReport(server, "shapes.json")).toEqual({ sockets: [everyPath], requests: [everyPath] });
     } finally {
       for (const agent of agents) agent.destroy();
     }
