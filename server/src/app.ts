@@ -3,7 +3,6 @@ import type { AddressInfo } from "node:net";
 import { CredentialFormat } from "@keyturn/shared";
 import cors from "cors";
 import express, { type ErrorRequestHandler, type Express } from "express";
-import helmet from "helmet";
 import type { Redis } from "ioredis";
 import type { Logger } from "pino";
 import { ApiSecretService } from "./api-secrets/api-secret.service";
@@ -21,6 +20,7 @@ import { isOperationalPath, operationalRoutes } from "./http/operational-routes"
 import { mountPlayground } from "./http/playground";
 import { answerRequestError } from "./http/request-error";
 import { requestLogs } from "./http/request-log";
+import { securityHeaders } from "./http/security-headers";
 import { uniformRequest, uniformSockets } from "./http/uniform-shapes";
 import { pathOf } from "./logger";
 import { Metrics } from "./metrics";
@@ -120,7 +120,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
 
   // Security headers everywhere; pages that need a Content-Security-Policy set their own
   // (the playground runs inline scripts, the demo portal has a stricter one).
-  const securityHeaders = helmet({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  const security = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
   // Every request but the verification routes gets its id and its logger here; the GraphQL
   // context's log is the same logger. Only what an operator needs is logged: never bodies,
   // headers or query strings (a mistyped client might put credentials there).
@@ -157,7 +157,7 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
     }
   };
   // Every request but the verification routes passes the first list; /graphql then the second.
-  const everyRequest: Middleware[] = [securityHeaders, requests.middleware];
+  const everyRequest: Middleware[] = [security, requests.middleware];
   const answerError = (error: unknown, req: IncomingMessage, res: ServerResponse) =>
     answerRequestError(error, requests.of(req), res);
   const graphqlMiddleware: Middleware[] = [graphqlCors, noStore, graphqlBody];
