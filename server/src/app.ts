@@ -118,9 +118,8 @@ export async function createApp({ config, db, logger, now, extend }: AppOptions)
   });
   await apollo.start();
 
-  // Security headers everywhere; pages that need a Content-Security-Policy set their own
-  // (the playground runs inline scripts, the demo portal has a stricter one).
-  const security = securityHeaders({ contentSecurityPolicy: false, crossOriginEmbedderPolicy: false });
+  // helmet's headers everywhere but the verification routes (security-headers.ts).
+  const security = securityHeaders();
   // Every request but the verification routes gets its id and its logger here; the GraphQL
   // context's log is the same logger. Only what an operator needs is logged: never bodies,
   // headers or query strings (a mistyped client might put credentials there).

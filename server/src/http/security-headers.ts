@@ -2,21 +2,28 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import helmet, { type HelmetOptions } from "helmet";
 import type { Middleware } from "./middleware";
 
+/**
+ * Keyturn's helmet options: security headers everywhere, and no Content-Security-Policy, which the
+ * pages that need one set for themselves (the playground runs inline scripts, the demo portal has a
+ * stricter one).
+ */
+export const SECURITY_HEADER_OPTIONS = { contentSecurityPolicy: false, crossOriginEmbedderPolicy: false } as const;
+
 /** One of helmet's steps: a header set to a value, or removed (`value` undefined). */
 type HeaderStep = readonly [name: string, value: string | undefined];
 
 /**
  * helmet's headers, asked of helmet once and then set on each response. Without a
  * Content-Security-Policy they depend on the options alone, never on the request, and running
- * helmet's twelve middleware functions per request cost a rotation through GraphQL ≈ 5 % of the
- * server's CPU more than setting the same headers from a list (bench/notes.md, 2026-12-06,
+ * helmet's twelve middleware functions per request cost a rotation through GraphQL 3–5 % more of
+ * the server's CPU than setting the same headers from a list (bench/notes.md, 2026-12-06,
  * fourteenth session).
  *
  * Refuses the option a per-request header needs (a CSP, whose nonces may be functions of the
- * request), and a helmet that reads the request, does anything to the response but set and remove
- * headers, or does not finish at once.
+ * request), and a helmet that touches the request, touches the response other than through
+ * setHeader and removeHeader, or does not finish at once.
  */
-export function securityHeaders(options: HelmetOptions): Middleware {
+export function securityHeaders(options: HelmetOptions = SECURITY_HEADER_OPTIONS): Middleware {
   if (options.contentSecurityPolicy !== false) {
     throw new Error("securityHeaders: a Content-Security-Policy may depend on the request; set it per page");
   }
@@ -30,7 +37,7 @@ export function securityHeaders(options: HelmetOptions): Middleware {
   };
 }
 
-function recordedSteps(middleware: Middleware): HeaderStep[] {
+function recordedSteps(middleware: Middleware): readonly HeaderStep[] {
   const steps: HeaderStep[] = [];
   const methods: Record<string, unknown> = {
     setHeader(name: string, value: unknown) {
@@ -41,14 +48,22 @@ function recordedSteps(middleware: Middleware): HeaderStep[] {
       steps.push([name, undefined]);
     },
   };
-  // Any other read of the response, and any read of the request, throws here, at start-up.
-  const only = (allowed: Record<string, unknown>, what: string) =>
-    new Proxy(allowed, {
+  // Any other use of the response, and any use of the request, throws here, at start-up.
+  const only = (allowed: Record<string, unknown>, what: string) => {
+    const refuse = (use: string) => (_target: unknown, property: string | symbol) => {
+      throw new Error(`securityHeaders: helmet would ${use} the ${what}'s ${String(property)}`);
+    };
+    return new Proxy<Record<string, unknown>>(allowed, {
       get(target, property) {
         if (typeof property === "string" && Object.hasOwn(target, property)) return target[property];
-        throw new Error(`securityHeaders: helmet read the ${what}'s ${String(property)}`);
+        return refuse("read")(target, property);
       },
+      has: refuse("look for"),
+      set: refuse("write"),
+      defineProperty: refuse("define"),
+      deleteProperty: refuse("delete"),
     });
+  };
   // Set in the callback, which TypeScript does not see run.
   let finished = false as boolean;
   middleware(
@@ -60,5 +75,5 @@ function recordedSteps(middleware: Middleware): HeaderStep[] {
     },
   );
   if (!finished) throw new Error("securityHeaders: helmet did not finish at once");
-  return Object.freeze(steps) as HeaderStep[];
+  return Object.freeze(steps);
 }
