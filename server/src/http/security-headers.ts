@@ -20,8 +20,8 @@ type HeaderStep = readonly [name: string, value: string | undefined];
  * fourteenth session).
  *
  * Refuses the option a per-request header needs (a CSP, whose nonces may be functions of the
- * request), and a helmet that touches the request, touches the response other than through
- * setHeader and removeHeader, or does not finish at once.
+ * request), and a helmet that reads, writes, looks for, defines or deletes a property of the
+ * request, or of the response other than setHeader and removeHeader, or does not finish at once.
  */
 export function securityHeaders(options: HelmetOptions = SECURITY_HEADER_OPTIONS): Middleware {
   if (options.contentSecurityPolicy !== false) {
@@ -48,7 +48,7 @@ function recordedSteps(middleware: Middleware): readonly HeaderStep[] {
       steps.push([name, undefined]);
     },
   };
-  // Any other use of the response, and any use of the request, throws here, at start-up.
+  // Any other read, write, `in`, definition or deletion on either throws here, at start-up.
   const only = (allowed: Record<string, unknown>, what: string) => {
     const refuse = (use: string) => (_target: unknown, property: string | symbol) => {
       throw new Error(`securityHeaders: helmet would ${use} the ${what}'s ${String(property)}`);
