@@ -1,4 +1,4 @@
-import { createServer, request, type ServerResponse } from "node:http";
+import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "@jest/globals";
 import helmet, { type HelmetOptions } from "helmet";
@@ -10,7 +10,7 @@ import { SECURITY_HEADER_OPTIONS, securityHeaders } from "./security-headers";
  * `middleware` ran on, after the server had set an x-powered-by of its own.
  */
 async function headerLinesAfter(middleware: Middleware): Promise<string[]> {
-  const server = createServer((req, res: ServerResponse) => {
+  const server = createServer((req, res) => {
     res.setHeader("X-Powered-By", "Express");
     middleware(req, res, (error) => {
       res.statusCode = error === undefined ? 200 : 500;
@@ -33,7 +33,7 @@ async function headerLinesAfter(middleware: Middleware): Promise<string[]> {
     for (let i = 0; i < raw.length; i += 2) if (raw[i] !== "Date") lines.push(`${raw[i]}: ${raw[i + 1]}`);
     return lines;
   } finally {
-    server.close();
+    await new Promise((resolve) => server.close(resolve));
   }
 }
 
