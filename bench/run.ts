@@ -27,6 +27,8 @@ import {
 } from "./lib/mysql";
 import { freePort } from "./lib/ports";
 import {
+  coreTimes,
+  coreTimesSince,
   cpuMicros,
   ROOT,
   SERVER_CORE,
@@ -36,6 +38,7 @@ import {
   type BenchProcess,
 } from "./lib/processes";
 import {
+  coresBusy,
   GRACE_ROTATION,
   writeReport,
   type Baseline,
@@ -46,7 +49,7 @@ import {
 } from "./lib/report";
 import { steady } from "./lib/steady";
 import { badChecksum, basicRequests, unknownKeyIds, verifyRequests, wrongSecrets } from "./lib/scenarios";
-import { wrk, type LoadResult } from "./lib/wrk";
+import { LOAD_CORE, wrk, type LoadResult } from "./lib/wrk";
 import { RAW_CREDENTIAL_FORMAT, type RawIssued } from "./raw-mutation-server";
 import { measureWidgetRender } from "./widget-render";
 
@@ -535,11 +538,24 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       for (const connections of [10, 50]) {
         // Scraped before the CPU times are read, so that the scrape's own CPU is not counted.
         const collectionsBefore = hasMetrics ? await fullCollections(target.url) : null;
-        const before = { server: cpuMicros(target.pid), mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb) };
+        const before = {
+          server: cpuMicros(target.pid),
+          mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb),
+          serverCore: coreTimes(SERVER_CORE),
+          loadCore: coreTimes(LOAD_CORE),
+        };
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
+        const serverMicros = cpuMicros(target.pid) - before.server;
+        const serverCore = coreTimesSince(before.serverCore, SERVER_CORE);
+        const loadCore = coreTimesSince(before.loadCore, LOAD_CORE);
         const cost: MutationCost = {
-          serverMicros: (cpuMicros(target.pid) - before.server) / result.requests,
+          serverMicros: serverMicros / result.requests,
           mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
+          cores: {
+            serverCoreBusy: serverCore.busyMicros / serverCore.totalMicros,
+            serverProcess: serverMicros / serverCore.totalMicros,
+            loadCoreBusy: loadCore.busyMicros / loadCore.totalMicros,
+          },
           fullCollections: collectionsBefore
             ? fullCollectionsBetween(collectionsBefore, await fullCollections(target.url))
             : null,
@@ -550,7 +566,8 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
           `  ${name} at c${connections}: ${Math.round(result.rps)}/s, p99 ${result.p99.toFixed(1)} ms, ` +
             `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(cost.serverMicros)} µs, ` +
             `MariaDB ${cost.mariadbMicros === null ? "n/a" : `${Math.round(cost.mariadbMicros)} µs`}` +
-            (cost.fullCollections ? `; full collections: ${cost.fullCollections.count}` : ""),
+            (cost.fullCollections ? `; full collections: ${cost.fullCollections.count}` : "") +
+            `; ${coresBusy([cost.cores])}`,
         );
       }
     }

@@ -163,3 +163,34 @@ export function cpuMicros(pid: number): number {
   const ticks = Number(fields[11]) + Number(fields[12]);
   return (ticks * 1_000_000) / TICKS_PER_SECOND;
 }
+
+/** A core's CPU time so far, in µs: busy (anything but idle and I/O wait) and in all. */
+export interface CoreTimes {
+  busyMicros: number;
+  totalMicros: number;
+}
+
+/** `core`'s times from /proc/stat. */
+export function coreTimes(core: string): CoreTimes {
+  return parseCoreTimes(readFileSync("/proc/stat", "utf8"), core);
+}
+
+/** `core`'s times since `before` was read. */
+export function coreTimesSince(before: CoreTimes, core: string): CoreTimes {
+  const now = coreTimes(core);
+  return { busyMicros: now.busyMicros - before.busyMicros, totalMicros: now.totalMicros - before.totalMicros };
+}
+
+/** `core`'s times from the text of /proc/stat (proc(5)). */
+export function parseCoreTimes(stat: string, core: string): CoreTimes {
+  const line = stat.split("\n").find((l) => l.startsWith(`cpu${core} `));
+  if (!line) throw new Error(`/proc/stat has no line for core ${core}`);
+  // user nice system idle iowait irq softirq steal: guest time is already counted in user time.
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+  if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t)))
+    throw new Error(`unreadable /proc/stat line: ${line}`);
+  const total = ticks.reduce((sum, t) => sum + t, 0);
+  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
+  const micros = (t: number) => (t * 1_000_000) / TICKS_PER_SECOND;
+  return { busyMicros: micros(total - idle), totalMicros: micros(total) };
+}

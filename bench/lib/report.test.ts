@@ -1,7 +1,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "@jest/globals";
-import { collectionsByRound, otherFigures, ratioAgainst, scenarioFigures, type BenchResults } from "./report";
+import {
+  collectionsByRound,
+  coresBusy,
+  otherFigures,
+  ratioAgainst,
+  scenarioFigures,
+  type BenchResults,
+} from "./report";
 
 // The committed results of the last full run: the report is regenerated from them (--report).
 const results = JSON.parse(readFileSync(join(__dirname, "../results/latest.json"), "utf8")) as BenchResults;
@@ -48,6 +55,27 @@ describe("the mutation rows of the report", () => {
       "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 10 clients",
     ]);
     for (const row of raw) expect(row.raw).not.toContain("full collections");
+  });
+
+  it("shows each round's cores in every mutation row, the raw server's too", () => {
+    const rows = figures.filter((f) => / (admins|clients)$/.test(f.figure) && !f.figure.includes("MariaDB alone"));
+    expect(rows).toHaveLength(10);
+    for (const row of rows) {
+      expect(row.raw.match(/by round, server core busy ([\d, ]+) %/)?.[1]?.split(", ")).toHaveLength(
+        results.mutations.results["createSecret c10"]?.length ?? NaN,
+      );
+    }
+  });
+});
+
+describe("a mutation row's cores", () => {
+  it("gives each core's busy share and the server's own part of its core, round by round, in whole per cent", () => {
+    const rounds = [
+      { serverCoreBusy: 0.974, serverProcess: 0.8449, loadCoreBusy: 0.5 },
+      { serverCoreBusy: 1, serverProcess: 0.5, loadCoreBusy: 0.996 },
+    ];
+    expect(coresBusy(rounds)).toBe("server core busy 97, 100 % (the server's own 84, 50 %), load core 50, 100 %");
+    expect(coresBusy(rounds.slice(0, 1))).toBe("server core busy 97 % (the server's own 84 %), load core 50 %");
   });
 });
 

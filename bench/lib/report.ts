@@ -50,6 +50,13 @@ export interface MutationCost {
   mariadbMicros: number | null;
   /** Null for the raw server, which has no /metrics. */
   fullCollections: FullCollections | null;
+  /**
+   * Shares of the cores' time during the run: the server core busy (the server's process and
+   * whatever else ran there, MariaDB's threads among them), the server's own part of it, and the
+   * load core busy (wrk and MariaDB). Which core bounds the rate (bench/notes.md, 2026-12-06,
+   * fifteenth session).
+   */
+  cores: { serverCoreBusy: number; serverProcess: number; loadCoreBusy: number };
 }
 
 export interface BenchResults {
@@ -123,6 +130,15 @@ export function ratioAgainst(value: number, goal: number): string {
 /** Each round's full collections, with their pauses: "0, 1 (17 ms), 0". */
 export function collectionsByRound(rounds: readonly FullCollections[]): string {
   return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
+}
+/** The cores of one run or more (a row's rounds), each share in whole per cent, in order. */
+export function coresBusy(runs: ReadonlyArray<MutationCost["cores"]>): string {
+  const percent = (share: (cores: MutationCost["cores"]) => number) =>
+    `${runs.map((cores) => Math.round(share(cores) * 100)).join(", ")} %`;
+  return (
+    `server core busy ${percent((c) => c.serverCoreBusy)} (the server's own ${percent((c) => c.serverProcess)}), ` +
+    `load core ${percent((c) => c.loadCoreBusy)}`
+  );
 }
 /** Its baseline's runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
 const unsteady = (r: Measurement) => !steady(r.baselineSpread ?? 0);
@@ -282,7 +298,8 @@ export function otherFigures(results: BenchResults): Figure[] {
         (mariadbCpu.length ? `${Math.round(median(mariadbCpu))} µs` : "n/a (not local)") +
         (collections.every((c): c is FullCollections => c !== null)
           ? `; full collections by round: ${collectionsByRound(collections)}`
-          : ""),
+          : "") +
+        `; by round, ${coresBusy(costs.map((r) => r.cores))}`,
     };
   };
   // The raw server's create and rotation at each concurrency: reference rows of their own, and the
