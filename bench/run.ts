@@ -544,16 +544,20 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
           serverCore: coreTimes(SERVER_CORE),
           loadCore: coreTimes(LOAD_CORE),
         };
+        // The cores' window also holds wrk's start and exit, a few ms around its 5 s.
         const result = await wrk({ url: target.url, connections, seconds: MUTATION_SECONDS, script });
         const serverMicros = cpuMicros(target.pid) - before.server;
+        const mariadbMicros = mariadb === undefined ? null : cpuMicros(mariadb) - before.mariadb;
         const serverCore = coreTimesSince(before.serverCore, SERVER_CORE);
         const loadCore = coreTimesSince(before.loadCore, LOAD_CORE);
         const cost: MutationCost = {
           serverMicros: serverMicros / result.requests,
-          mariadbMicros: mariadb === undefined ? null : (cpuMicros(mariadb) - before.mariadb) / result.requests,
+          mariadbMicros: mariadbMicros === null ? null : mariadbMicros / result.requests,
           cores: {
             serverCoreBusy: serverCore.busyMicros / serverCore.totalMicros,
             serverProcess: serverMicros / serverCore.totalMicros,
+            serverCoreInterrupts: serverCore.interruptsMicros / serverCore.totalMicros,
+            serverCoreSteal: serverCore.stealMicros / serverCore.totalMicros,
             loadCoreBusy: loadCore.busyMicros / loadCore.totalMicros,
           },
           fullCollections: collectionsBefore

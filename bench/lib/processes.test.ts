@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { execFileSync } from "node:child_process";
 import { expect, it } from "@jest/globals";
-import { coreTimes, cpuMicros, imageNodeFlags, parseCoreTimes } from "./processes";
+import { coreTimes, coreTimesSince, cpuMicros, imageNodeFlags, parseCoreTimes, ticksToMicros } from "./processes";
 
 it("reads a process's CPU time from /proc as process.cpuUsage counts it", () => {
   const fromProc = cpuMicros(process.pid);
@@ -17,34 +16,44 @@ it("reads a process's CPU time from /proc as process.cpuUsage counts it", () => 
   expect(Math.abs(measured - spent)).toBeLessThan(40_000);
 });
 
-/** Clock ticks per second of /proc's CPU times. */
-const TICKS = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
-
-it("reads a core's busy and total time from /proc/stat, idle and I/O wait the only idle time", () => {
+it("reads a core's times from /proc/stat: idle and I/O wait idle, guest time already in user time", () => {
   const stat = [
     "cpu  300 2 90 262141 6856 0 32 0 0 0",
     "cpu0 100 1 40 1000 20 3 7 9 50 0",
+    "cpu10 1 1 1 1 1 1 1 1 0 0",
     "cpu1 200 1 50 2000 30 0 25 0 0 0",
     "intr 1 2 3",
   ].join("\n");
-  const ticks = (n: number) => (n * 1_000_000) / TICKS;
-  expect(parseCoreTimes(stat, "0")).toEqual({ busyMicros: ticks(160), totalMicros: ticks(1180) });
-  expect(parseCoreTimes(stat, "1")).toEqual({ busyMicros: ticks(276), totalMicros: ticks(2306) });
+  expect(parseCoreTimes(stat, "0")).toEqual({
+    totalMicros: ticksToMicros(1180),
+    busyMicros: ticksToMicros(160),
+    interruptsMicros: ticksToMicros(10),
+    stealMicros: ticksToMicros(9),
+  });
+  expect(parseCoreTimes(stat, "1")).toEqual({
+    totalMicros: ticksToMicros(2306),
+    busyMicros: ticksToMicros(276),
+    interruptsMicros: ticksToMicros(25),
+    stealMicros: 0,
+  });
   expect(() => parseCoreTimes(stat, "2")).toThrow("no line for core 2");
   expect(() => parseCoreTimes("cpu0 1 2 3", "0")).toThrow("unreadable");
 });
 
-it("reads this machine's cores: their time advances with the clock, busy never more than the whole", async () => {
+it("reads this machine's cores: a core's time since a reading advances with the clock", async () => {
+  const t0 = performance.now();
   const before = coreTimes("0");
+  const t1 = performance.now();
   await new Promise((resolve) => setTimeout(resolve, 300));
-  const after = coreTimes("0");
-  const total = after.totalMicros - before.totalMicros;
-  const busy = after.busyMicros - before.busyMicros;
-  // Clock ticks of 10 ms, and a timer that may fire late on a loaded machine.
-  expect(total).toBeGreaterThan(250_000);
-  expect(total).toBeLessThan(1_000_000);
-  expect(busy).toBeGreaterThanOrEqual(0);
-  expect(busy).toBeLessThanOrEqual(total);
+  const t2 = performance.now();
+  const since = coreTimesSince(before, "0");
+  const t3 = performance.now();
+  // Between the readings the core's clock ran at least t2 - t1 and at most t3 - t0, however long
+  // this process waited to run, give or take a few clock ticks: the kernel rounds each field down
+  // on its own (once, 32 ticks in a window of 300 ms).
+  const slack = ticksToMicros(5);
+  expect(since.totalMicros).toBeGreaterThan((t2 - t1) * 1000 - slack);
+  expect(since.totalMicros).toBeLessThan((t3 - t0) * 1000 + slack);
 });
 
 it("starts the server with the flags of the image's command, and refuses any other command", () => {

@@ -155,19 +155,29 @@ export async function startKeyturn(
 /** Clock ticks per second of /proc's CPU times (USER_HZ). */
 const TICKS_PER_SECOND = Number(execFileSync("getconf", ["CLK_TCK"]).toString().trim());
 
+/** /proc's clock ticks in µs. */
+export function ticksToMicros(ticks: number): number {
+  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+}
+
 /** CPU time (user + system, all threads) a process has used so far, in µs, from /proc/<pid>/stat. */
 export function cpuMicros(pid: number): number {
   // The command name, in parentheses, may hold spaces and parentheses: the fields follow the last ")".
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return (ticks * 1_000_000) / TICKS_PER_SECOND;
+  return ticksToMicros(Number(fields[11]) + Number(fields[12]));
 }
 
-/** A core's CPU time so far, in µs: busy (anything but idle and I/O wait) and in all. */
+/**
+ * A core's CPU time so far, in µs: in all, busy (anything but idle and I/O wait), and two parts of
+ * busy that no process is charged with: interrupts (hard and soft, loopback networking's among
+ * them) and steal (time the hypervisor gave to another guest).
+ */
 export interface CoreTimes {
-  busyMicros: number;
   totalMicros: number;
+  busyMicros: number;
+  interruptsMicros: number;
+  stealMicros: number;
 }
 
 /** `core`'s times from /proc/stat. */
@@ -178,19 +188,31 @@ export function coreTimes(core: string): CoreTimes {
 /** `core`'s times since `before` was read. */
 export function coreTimesSince(before: CoreTimes, core: string): CoreTimes {
   const now = coreTimes(core);
-  return { busyMicros: now.busyMicros - before.busyMicros, totalMicros: now.totalMicros - before.totalMicros };
+  return {
+    totalMicros: now.totalMicros - before.totalMicros,
+    busyMicros: now.busyMicros - before.busyMicros,
+    interruptsMicros: now.interruptsMicros - before.interruptsMicros,
+    stealMicros: now.stealMicros - before.stealMicros,
+  };
 }
 
 /** `core`'s times from the text of /proc/stat (proc(5)). */
 export function parseCoreTimes(stat: string, core: string): CoreTimes {
   const line = stat.split("\n").find((l) => l.startsWith(`cpu${core} `));
   if (!line) throw new Error(`/proc/stat has no line for core ${core}`);
-  // user nice system idle iowait irq softirq steal: guest time is already counted in user time.
+  // user nice system idle iowait irq softirq steal; guest and guest_nice, which follow, are already
+  // counted in user and nice.
   const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
-  if (ticks.length < 8 || ticks.some((t) => !Number.isFinite(t)))
-    throw new Error(`unreadable /proc/stat line: ${line}`);
-  const total = ticks.reduce((sum, t) => sum + t, 0);
-  const idle = (ticks[3] ?? 0) + (ticks[4] ?? 0);
-  const micros = (t: number) => (t * 1_000_000) / TICKS_PER_SECOND;
-  return { busyMicros: micros(total - idle), totalMicros: micros(total) };
+  const tick = (field: number) => ticks[field] ?? NaN;
+  const interrupts = tick(5) + tick(6);
+  const steal = tick(7);
+  const busy = tick(0) + tick(1) + tick(2) + interrupts + steal;
+  const total = busy + tick(3) + tick(4);
+  if (!Number.isFinite(total)) throw new Error(`unreadable /proc/stat line: ${line}`);
+  return {
+    totalMicros: ticksToMicros(total),
+    busyMicros: ticksToMicros(busy),
+    interruptsMicros: ticksToMicros(interrupts),
+    stealMicros: ticksToMicros(steal),
+  };
 }

@@ -69,13 +69,31 @@ describe("the mutation rows of the report", () => {
 });
 
 describe("a mutation row's cores", () => {
-  it("gives each core's busy share and the server's own part of its core, round by round, in whole per cent", () => {
+  it("gives the cores' shares round by round, in whole per cent", () => {
     const rounds = [
-      { serverCoreBusy: 0.974, serverProcess: 0.8449, loadCoreBusy: 0.5 },
-      { serverCoreBusy: 1, serverProcess: 0.5, loadCoreBusy: 0.996 },
+      {
+        serverCoreBusy: 0.974,
+        serverProcess: 0.8449,
+        serverCoreInterrupts: 0.06,
+        serverCoreSteal: 0,
+        loadCoreBusy: 0.5,
+      },
+      { serverCoreBusy: 1, serverProcess: 0.5, serverCoreInterrupts: 0.1, serverCoreSteal: 0.2, loadCoreBusy: 0.996 },
     ];
-    expect(coresBusy(rounds)).toBe("server core busy 97, 100 % (the server's own 84, 50 %), load core 50, 100 %");
-    expect(coresBusy(rounds.slice(0, 1))).toBe("server core busy 97 % (the server's own 84 %), load core 50 %");
+    expect(coresBusy(rounds)).toBe(
+      "server core busy 97, 100 % (the server's own CPU 84, 50 %, interrupts 6, 10 %, steal 0, 20 %), load core busy 50, 100 %",
+    );
+    expect(coresBusy(rounds.slice(0, 1))).toBe(
+      "server core busy 97 % (the server's own CPU 84 %, interrupts 6 %, steal 0 %), load core busy 50 %",
+    );
+  });
+
+  it("asks for a new run when the results have no cores", () => {
+    const costs = Object.fromEntries(
+      Object.entries(results.mutations.costs).map(([key, runs]) => [key, runs.map(({ cores: _, ...cost }) => cost)]),
+    );
+    const older = { ...results, mutations: { ...results.mutations, costs } } as unknown as BenchResults;
+    expect(() => otherFigures(older)).toThrow("rerun npm run bench");
   });
 });
 

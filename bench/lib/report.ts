@@ -44,19 +44,30 @@ export interface ScenarioResult {
  */
 export const GRACE_ROTATION = "rotateSecretWithGrace";
 
-/** What one mutation run cost: CPU time per mutation in µs, and the server's full collections. */
+/** What one mutation run cost: CPU time per mutation in µs, the server's full collections, and the cores. */
 export interface MutationCost {
   serverMicros: number;
   mariadbMicros: number | null;
   /** Null for the raw server, which has no /metrics. */
   fullCollections: FullCollections | null;
-  /**
-   * Shares of the cores' time during the run: the server core busy (the server's process and
-   * whatever else ran there, MariaDB's threads among them), the server's own part of it, and the
-   * load core busy (wrk and MariaDB). Which core bounds the rate (bench/notes.md, 2026-12-06,
-   * fifteenth session).
-   */
-  cores: { serverCoreBusy: number; serverProcess: number; loadCoreBusy: number };
+  cores: MutationCores;
+}
+
+/**
+ * How the cores' time went during a mutation run, each a share of that core's time: whether the
+ * server's core or the machine bounds the rate (bench/notes.md, 2026-12-06, fifteenth session).
+ * What the server core spent beyond the server's own CPU was other processes' (MariaDB's threads,
+ * the bench's runner), interrupts and steal; the load core runs wrk and MariaDB's threads.
+ */
+export interface MutationCores {
+  serverCoreBusy: number;
+  /** The server's own CPU, all its threads (they are pinned to its core). */
+  serverProcess: number;
+  /** Hard and soft interrupts on the server core: loopback networking's work, charged to no process. */
+  serverCoreInterrupts: number;
+  /** Time the hypervisor took from the server core for another guest. */
+  serverCoreSteal: number;
+  loadCoreBusy: number;
 }
 
 export interface BenchResults {
@@ -132,12 +143,13 @@ export function collectionsByRound(rounds: readonly FullCollections[]): string {
   return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
 }
 /** The cores of one run or more (a row's rounds), each share in whole per cent, in order. */
-export function coresBusy(runs: ReadonlyArray<MutationCost["cores"]>): string {
-  const percent = (share: (cores: MutationCost["cores"]) => number) =>
+export function coresBusy(runs: readonly MutationCores[]): string {
+  const percent = (share: (cores: MutationCores) => number) =>
     `${runs.map((cores) => Math.round(share(cores) * 100)).join(", ")} %`;
   return (
-    `server core busy ${percent((c) => c.serverCoreBusy)} (the server's own ${percent((c) => c.serverProcess)}), ` +
-    `load core ${percent((c) => c.loadCoreBusy)}`
+    `server core busy ${percent((c) => c.serverCoreBusy)} (the server's own CPU ${percent((c) => c.serverProcess)}, ` +
+    `interrupts ${percent((c) => c.serverCoreInterrupts)}, steal ${percent((c) => c.serverCoreSteal)}), ` +
+    `load core busy ${percent((c) => c.loadCoreBusy)}`
   );
 }
 /** Its baseline's runs around it were too far apart to stand for the machine's speed during it (lib/steady.ts). */
@@ -278,7 +290,7 @@ export function otherFigures(results: BenchResults): Figure[] {
       throw new Error(`bench/results/latest.json has no rounds for ${key}: rerun npm run bench`);
     }
     const costs = mutations.costs[key];
-    if (!Array.isArray(costs) || costs.length !== rounds.length) {
+    if (!Array.isArray(costs) || costs.length !== rounds.length || costs.some((cost) => !("cores" in cost))) {
       throw new Error(`bench/results/latest.json has no costs for ${key}: rerun npm run bench`);
     }
     const collections = costs.map((r) => r.fullCollections);
