@@ -170,8 +170,10 @@ export function cpuMicros(pid: number): number {
 
 /**
  * A core's CPU time so far, in µs: in all, busy (anything but idle and I/O wait), and two parts of
- * busy that no process is charged with: interrupts (hard and soft, loopback networking's among
- * them) and steal (time the hypervisor gave to another guest).
+ * busy: interrupts (hard and soft, loopback networking's among them) and steal (time the hypervisor
+ * gave to another guest). Steal is no process's time. Interrupts are, on a kernel that accounts by
+ * ticks (the bench VMs': no CONFIG_IRQ_TIME_ACCOUNTING): each tick spent in one is also charged to
+ * the process it struck.
  */
 export interface CoreTimes {
   totalMicros: number;

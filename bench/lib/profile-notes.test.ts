@@ -48,6 +48,8 @@ const SEEN = [
   "push server/dist/next-turn-batch.js:36",
   "basicCredentials server/dist/verification/basic-credentials.js:23",
   "slice node:buffer:635",
+  // First in the top 20 on 2026-12-06 (fifteenth session), named with its class.
+  "NextTurnQueue.handOver server/dist/next-turn-batch.js:41",
 ];
 
 describe("the profile's notes", () => {

@@ -36,7 +36,7 @@ const NOTES: ReadonlyArray<readonly [RegExp, string]> = [
     "The outcome's count (a plain addition, added to prom-client's counter at each scrape); a refusal's failures are summed per turn for the rate limiter.",
   ],
   [
-    /^\(anonymous\) server\/dist\/verification\/verification\.routes\.js|^handOver server\/dist\/next-turn-batch\.js/,
+    /^\(anonymous\) server\/dist\/verification\/verification\.routes\.js|^(NextTurnQueue\.)?handOver server\/dist\/next-turn-batch\.js/,
     "The turn's replies (`NextTurnQueue`), written together after the turn's I/O.",
   ],
   [

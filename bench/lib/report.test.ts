@@ -81,10 +81,10 @@ describe("a mutation row's cores", () => {
       { serverCoreBusy: 1, serverProcess: 0.5, serverCoreInterrupts: 0.1, serverCoreSteal: 0.2, loadCoreBusy: 0.996 },
     ];
     expect(coresBusy(rounds)).toBe(
-      "server core busy 97, 100 % (the server's own CPU 84, 50 %, interrupts 6, 10 %, steal 0, 20 %), load core busy 50, 100 %",
+      "server core busy 97, 100 % (the server's own CPU 84, 50 %, steal 0, 20 %; interrupts 6, 10 % within them), load core busy 50, 100 %",
     );
     expect(coresBusy(rounds.slice(0, 1))).toBe(
-      "server core busy 97 % (the server's own CPU 84 %, interrupts 6 %, steal 0 %), load core busy 50 %",
+      "server core busy 97 % (the server's own CPU 84 %, steal 0 %; interrupts 6 % within them), load core busy 50 %",
     );
   });
 

@@ -56,14 +56,19 @@ export interface MutationCost {
 /**
  * How the cores' time went during a mutation run, each a share of that core's time: whether the
  * server's core or the machine bounds the rate (bench/notes.md, 2026-12-06, fifteenth session).
- * What the server core spent beyond the server's own CPU was other processes' (MariaDB's threads,
- * the bench's runner), interrupts and steal; the load core runs wrk and MariaDB's threads.
+ * What the server core spent beyond the server's own CPU and steal was other processes' (MariaDB's
+ * threads, the bench's runner) and interrupts that struck it idle; the load core runs wrk and
+ * MariaDB's threads.
  */
 export interface MutationCores {
   serverCoreBusy: number;
   /** The server's own CPU, all its threads (they are pinned to its core). */
   serverProcess: number;
-  /** Hard and soft interrupts on the server core: loopback networking's work, charged to no process. */
+  /**
+   * Hard and soft interrupts on the server core, loopback networking's among them. Not beside the
+   * processes' CPU but mostly within it: the bench VMs' kernels charge an interrupted tick to the
+   * process it struck too (lib/processes.ts, CoreTimes).
+   */
   serverCoreInterrupts: number;
   /** Time the hypervisor took from the server core for another guest. */
   serverCoreSteal: number;
@@ -148,7 +153,7 @@ export function coresBusy(runs: readonly MutationCores[]): string {
     `${runs.map((cores) => Math.round(share(cores) * 100)).join(", ")} %`;
   return (
     `server core busy ${percent((c) => c.serverCoreBusy)} (the server's own CPU ${percent((c) => c.serverProcess)}, ` +
-    `interrupts ${percent((c) => c.serverCoreInterrupts)}, steal ${percent((c) => c.serverCoreSteal)}), ` +
+    `steal ${percent((c) => c.serverCoreSteal)}; interrupts ${percent((c) => c.serverCoreInterrupts)} within them), ` +
     `load core busy ${percent((c) => c.loadCoreBusy)}`
   );
 }
