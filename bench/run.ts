@@ -550,14 +550,15 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
         const mariadbMicros = mariadb === undefined ? null : cpuMicros(mariadb) - before.mariadb;
         const serverCore = coreTimesSince(before.serverCore, SERVER_CORE);
         const loadCore = coreTimesSince(before.loadCore, LOAD_CORE);
+        const ofServerCore = (micros: number) => micros / serverCore.totalMicros;
         const cost: MutationCost = {
           serverMicros: serverMicros / result.requests,
           mariadbMicros: mariadbMicros === null ? null : mariadbMicros / result.requests,
           cores: {
-            serverCoreBusy: serverCore.busyMicros / serverCore.totalMicros,
-            serverProcess: serverMicros / serverCore.totalMicros,
-            serverCoreInterrupts: serverCore.interruptsMicros / serverCore.totalMicros,
-            serverCoreSteal: serverCore.stealMicros / serverCore.totalMicros,
+            serverCoreBusy: ofServerCore(serverCore.busyMicros),
+            serverProcess: ofServerCore(serverMicros),
+            serverCoreInterrupts: ofServerCore(serverCore.interruptsMicros),
+            serverCoreSteal: ofServerCore(serverCore.stealMicros),
             loadCoreBusy: loadCore.busyMicros / loadCore.totalMicros,
           },
           fullCollections: collectionsBefore

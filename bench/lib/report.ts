@@ -147,6 +147,7 @@ export function ratioAgainst(value: number, goal: number): string {
 export function collectionsByRound(rounds: readonly FullCollections[]): string {
   return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
 }
+
 /** The cores of one run or more (a row's rounds), each share in whole per cent, in order. */
 export function coresBusy(runs: readonly MutationCores[]): string {
   const percent = (share: (cores: MutationCores) => number) =>
