@@ -5,8 +5,8 @@ import type { Database } from "./database/database";
 import { Histogram, Registry } from "prom-client";
 import { HotHistogram, Metrics } from "./metrics";
 
-// Only the pool gauge reads the database, and it reports nothing without a MySQL pool.
-const noPool = { poolStats: () => null } as unknown as Database;
+// Only the pool's metrics read the database; without a MySQL pool they report nothing.
+const noPool = { poolStats: () => null, observePoolWaits: () => undefined } as unknown as Database;
 
 async function series(metrics: Metrics, name: string): Promise<Record<string, number>> {
   const metric = (await metrics.registry.getMetricsAsJSON()).find((m) => m.name === name);
@@ -44,6 +44,26 @@ describe("Metrics tallies", () => {
     first.tally(first.verifications, { outcome: "valid" }).inc();
     expect(await series(first, "keyturn_verifications_total")).toEqual({ valid: 1 });
     expect(await series(second, "keyturn_verifications_total")).toEqual({});
+  });
+});
+
+describe("the pool wait histogram", () => {
+  it("records every wait the database reports, in its own app's registry", async () => {
+    let report: ((seconds: number) => void) | undefined;
+    const db = { poolStats: () => null, observePoolWaits: (observer: typeof report) => (report = observer) };
+    const metrics = new Metrics(db as unknown as Database, () => 0);
+    const other = new Metrics(noPool, () => 0);
+    report?.(0.0003);
+    report?.(0.04);
+    expect(await series(metrics, "keyturn_db_pool_wait_seconds")).toMatchObject({
+      "0.0005": 1,
+      "0.05": 2,
+      "+Inf": 2,
+    });
+    const text = await metrics.registry.metrics();
+    expect(text).toContain("keyturn_db_pool_wait_seconds_count 2");
+    expect(text).toMatch(/keyturn_db_pool_wait_seconds_sum 0\.0403/);
+    expect(await other.registry.metrics()).toContain("keyturn_db_pool_wait_seconds_count 0");
   });
 });
 

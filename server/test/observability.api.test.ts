@@ -715,23 +715,32 @@ describeEachDatabase("Prometheus metrics", (createDatabase) => {
       ["keyturn_credential_cache_lookups_total", "counter"],
       ["keyturn_credential_cache_entries", "gauge"],
       ["keyturn_db_pool_connections", "gauge"],
+      ["keyturn_db_pool_wait_seconds", "histogram"],
     ]) {
       expect(s2.text).toContain(`# TYPE ${name} ${type}\n`);
     }
   });
 
-  it("reports the MySQL pool's open, idle and waiting connections (none on SQLite)", async () => {
+  it("reports the MySQL pool's open, idle and waiting connections, and how long each operation waited (none on SQLite)", async () => {
     await server.app.lastUsed.flush();
     const pool = (scraped: Scrape) =>
       Object.fromEntries(
         scraped.find("keyturn_db_pool_connections").map((s) => [s.labels.state ?? "", s.value] as const),
       );
+    const waits = (scraped: Scrape) => ({
+      count: scraped.value("keyturn_db_pool_wait_seconds_count"),
+      sum: scraped.value("keyturn_db_pool_wait_seconds_sum"),
+    });
     if (server.db.dialect === "sqlite") {
-      // One in-process connection, no pool: the gauge is declared but has no samples.
-      expect(pool(await scrape(server))).toEqual({});
+      // One in-process connection, no pool: the gauge is declared but has no samples, and no
+      // operation ever waits for a connection.
+      const scraped = await scrape(server);
+      expect(pool(scraped)).toEqual({});
+      expect(waits(scraped)).toEqual({ count: 0, sum: 0 });
       return;
     }
-    const idle = pool(await scrape(server));
+    const before = await scrape(server);
+    const idle = pool(before);
     expect(idle).toEqual({ open: expect.any(Number), idle: idle.open, waiting: 0 });
     expect(idle.open).toBeGreaterThanOrEqual(1);
 
@@ -748,11 +757,14 @@ describeEachDatabase("Prometheus metrics", (createDatabase) => {
     );
     let busy: Record<string, number> | undefined;
     let queued: Promise<unknown> | undefined;
+    let queuedFor = 0;
     try {
       await waitFor(() => holding === 10);
+      const queuedAt = performance.now();
       queued = server.db.execute((manager) => manager.query("SELECT 2")).catch((error: unknown) => error);
       await settle();
       busy = pool(await scrape(server));
+      queuedFor = performance.now() - queuedAt;
     } finally {
       // Whatever happened, give the connections back: later tests need them.
       release();
@@ -761,7 +773,12 @@ describeEachDatabase("Prometheus metrics", (createDatabase) => {
     expect(busy).toEqual({ open: 10, idle: 0, waiting: 1 });
     // The queued work got its connection once one was free.
     expect(await queued).toEqual([{ 2: 2 }]);
-    expect(pool(await scrape(server))).toEqual({ open: 10, idle: 10, waiting: 0 });
+    const after = await scrape(server);
+    expect(pool(after)).toEqual({ open: 10, idle: 10, waiting: 0 });
+    // Eleven acquisitions at least (the holders' and the queued one's), and the queued one alone
+    // waited as long as the holders kept every connection after it asked.
+    expect(waits(after).count - waits(before).count).toBeGreaterThanOrEqual(11);
+    expect((waits(after).sum - waits(before).sum) * 1000).toBeGreaterThanOrEqual(queuedFor);
   });
 
   it("never takes a label value from the client", async () => {

@@ -3,6 +3,7 @@ import { describeEachDatabase, itOnMysql, type TestDatabase } from "../../test/s
 import { parseDatabaseUrl } from "../config";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
 import { createCredentialLookup } from "../verification/credential-lookup";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Table } from "typeorm";
 import { Database } from "./database";
 
@@ -482,6 +483,32 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     opened.push(db);
     expect(await tables(db)).toEqual(TABLES);
     expect(await db.dataSource.showMigrations()).toBe(false);
+  });
+
+  it("reports how long each MySQL operation waited for a pooled connection (SQLite has no pool)", async () => {
+    const db = await Database.open(parseDatabaseUrl(database.url, "/unused"), { poolSize: 1, acquireTimeoutMs: 5_000 });
+    opened.push(db);
+    const waits: number[] = [];
+    db.observePoolWaits((seconds) => waits.push(seconds));
+    // The only connection is held for ≥ 300 ms; the read behind it waits for it.
+    const holding = db.transaction(async (manager) => {
+      await manager.query("SELECT 1");
+      await sleep(300);
+    });
+    const started = performance.now();
+    const behind = db.read("SELECT 1 AS one", []);
+    await Promise.all([holding, behind]);
+    const waitedMs = performance.now() - started;
+    if (dialect === "sqlite") {
+      expect(waits).toEqual([]);
+      return;
+    }
+    expect(waits).toHaveLength(2);
+    const [first, second] = waits.map((seconds) => seconds * 1000) as [number, number];
+    // The read's wait is the sleep's, and no more than the time it took to answer.
+    expect(first).toBeLessThan(250);
+    expect(second).toBeGreaterThan(250);
+    expect(second).toBeLessThanOrEqual(waitedMs);
   });
 
   it("lets instances that start together migrate once", async () => {

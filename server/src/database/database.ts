@@ -64,6 +64,7 @@ export class Database {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly inQueue = new AsyncLocalStorage<true>();
   private readonly lockWaitsBounded = new WeakSet();
+  private poolWaitObserver: ((seconds: number) => void) | undefined;
 
   private constructor(
     readonly dataSource: DataSource,
@@ -142,6 +143,14 @@ export class Database {
   async callProcedure<R>(sql: string, params: readonly unknown[], answer: (results: unknown) => R): Promise<R> {
     if (this.dialect === "sqlite") throw new Error("Stored procedures are MySQL's: SQLite runs the transaction itself");
     return retryingDeadlocks(() => this.callOnce(sql, params, answer));
+  }
+
+  /**
+   * Tells `observer` how long each MySQL operation waited for a pooled connection, opening one
+   * included, whether it got one or gave up at the acquire deadline. SQLite has no pool.
+   */
+  observePoolWaits(observer: (seconds: number) => void): void {
+    this.poolWaitObserver = observer;
   }
 
   poolStats(): PoolStats | null {
@@ -286,6 +295,7 @@ export class Database {
    * to `giveBack`, so timed-out work never runs late.
    */
   private async acquire<C>(connecting: Promise<C>, giveBack: (late: C) => void): Promise<C> {
+    const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
       timer = setTimeout(() => resolve(TIMED_OUT), this.acquireTimeoutMs);
@@ -302,6 +312,7 @@ export class Database {
       throw new DatabaseUnavailableError("The database cannot be reached", "not-applied", { cause: error });
     } finally {
       clearTimeout(timer);
+      this.poolWaitObserver?.((performance.now() - started) / 1000);
     }
   }
 
