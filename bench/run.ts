@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
-import { fullCollections, fullCollectionsBetween } from "./lib/full-collections";
+import { meanPoolWaitMs, serverMetrics, serverMetricsBetween } from "./lib/server-metrics";
 import { interleavedMeasurement, SLICE_SECONDS, SLICES } from "./lib/interleave";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
@@ -537,7 +537,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
       const hasMetrics = target !== rawServer;
       for (const connections of [10, 50]) {
         // Scraped before the CPU times are read, so that the scrape's own CPU is not counted.
-        const collectionsBefore = hasMetrics ? await fullCollections(target.url) : null;
+        const metricsBefore = hasMetrics ? await serverMetrics(target.url) : null;
         const before = {
           server: cpuMicros(target.pid),
           mariadb: mariadb === undefined ? NaN : cpuMicros(mariadb),
@@ -561,9 +561,9 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
             serverCoreSteal: ofServerCore(serverCore.stealMicros),
             loadCoreBusy: loadCore.busyMicros / loadCore.totalMicros,
           },
-          fullCollections: collectionsBefore
-            ? fullCollectionsBetween(collectionsBefore, await fullCollections(target.url))
-            : null,
+          ...(metricsBefore
+            ? serverMetricsBetween(metricsBefore, await serverMetrics(target.url))
+            : { fullCollections: null, poolWaits: null }),
         };
         (results[`${name} c${connections}`] ??= []).push(result);
         (costs[`${name} c${connections}`] ??= []).push(cost);
@@ -572,6 +572,9 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
             `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(cost.serverMicros)} µs, ` +
             `MariaDB ${cost.mariadbMicros === null ? "n/a" : `${Math.round(cost.mariadbMicros)} µs`}` +
             (cost.fullCollections ? `; full collections: ${cost.fullCollections.count}` : "") +
+            (cost.poolWaits
+              ? `; mean wait for a pooled connection ${meanPoolWaitMs(cost.poolWaits).toFixed(1)} ms`
+              : "") +
             `; ${coresBusy([cost.cores])}`,
         );
       }

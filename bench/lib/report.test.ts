@@ -5,6 +5,7 @@ import {
   collectionsByRound,
   coresBusy,
   otherFigures,
+  poolWaitsByRound,
   ratioAgainst,
   scenarioFigures,
   type BenchResults,
@@ -57,6 +58,17 @@ describe("the mutation rows of the report", () => {
     for (const row of raw) expect(row.raw).not.toContain("full collections");
   });
 
+  it("shows each round's mean wait for a pooled connection in Keyturn's mutation rows, not in the raw server's", () => {
+    for (const row of mutationRows) {
+      expect(row.raw.match(/mean wait for a pooled connection by round: ([\d., ]+) ms/)?.[1]?.split(", ")).toHaveLength(
+        results.mutations.results["createSecret c10"]?.length ?? NaN,
+      );
+    }
+    const raw = figures.filter((f) => / on raw node:http \+ mysql2, \d+ clients$/.test(f.figure));
+    expect(raw).toHaveLength(4);
+    for (const row of raw) expect(row.raw).not.toContain("pooled connection");
+  });
+
   it("shows each round's cores in every mutation row, the raw server's too", () => {
     const rows = figures.filter((f) => / (admins|clients)$/.test(f.figure) && !f.figure.includes("MariaDB alone"));
     expect(rows).toHaveLength(10);
@@ -65,6 +77,29 @@ describe("the mutation rows of the report", () => {
         results.mutations.results["createSecret c10"]?.length ?? NaN,
       );
     }
+  });
+});
+
+describe("a mutation row's pool waits", () => {
+  it("gives each round's mean wait in ms, and 0 for a round without any", () => {
+    expect(
+      poolWaitsByRound([
+        { count: 400, totalMs: 10_020 },
+        { count: 3, totalMs: 0.3 },
+        { count: 0, totalMs: 0 },
+      ]),
+    ).toBe("25.1, 0.1, 0.0 ms");
+  });
+
+  it("asks for a new run when the results have no pool waits", () => {
+    const costs = Object.fromEntries(
+      Object.entries(results.mutations.costs).map(([key, runs]) => [
+        key,
+        runs.map(({ poolWaits: _, ...cost }) => cost),
+      ]),
+    );
+    const older = { ...results, mutations: { ...results.mutations, costs } } as unknown as BenchResults;
+    expect(() => otherFigures(older)).toThrow("rerun npm run bench");
   });
 });
 

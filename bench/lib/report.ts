@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CommitBaselineResult } from "../commit-baseline";
 import type { WidgetRenderResult } from "../widget-render";
-import type { FullCollections } from "./full-collections";
+import { meanPoolWaitMs, type FullCollections, type PoolWaits } from "./server-metrics";
 import type { Slice } from "./interleave";
 import { log, median } from "./log";
 import { profileNote } from "./profile-notes";
@@ -50,6 +50,11 @@ export interface MutationCost {
   mariadbMicros: number | null;
   /** Null for the raw server, which has no /metrics. */
   fullCollections: FullCollections | null;
+  /**
+   * Keyturn's waits for one of its pooled connections (null for the raw server): at 50 admins
+   * most of a mutation's latency (bench/notes.md, 2026-12-06, sixteenth session).
+   */
+  poolWaits: PoolWaits | null;
   cores: MutationCores;
 }
 
@@ -146,6 +151,11 @@ export function ratioAgainst(value: number, goal: number): string {
 /** Each round's full collections, with their pauses: "0, 1 (17 ms), 0". */
 export function collectionsByRound(rounds: readonly FullCollections[]): string {
   return rounds.map((c) => (c.count ? `${c.count} (${c.pauseMs.toFixed(0)} ms)` : "0")).join(", ");
+}
+
+/** The mean wait for a pooled connection of each round, in ms. */
+export function poolWaitsByRound(rounds: readonly PoolWaits[]): string {
+  return `${rounds.map((waits) => meanPoolWaitMs(waits).toFixed(1)).join(", ")} ms`;
 }
 
 /** The cores of one run or more (a row's rounds), each share in whole per cent, in order. */
@@ -296,10 +306,15 @@ export function otherFigures(results: BenchResults): Figure[] {
       throw new Error(`bench/results/latest.json has no rounds for ${key}: rerun npm run bench`);
     }
     const costs = mutations.costs[key];
-    if (!Array.isArray(costs) || costs.length !== rounds.length || costs.some((cost) => !("cores" in cost))) {
+    if (
+      !Array.isArray(costs) ||
+      costs.length !== rounds.length ||
+      costs.some((cost) => !("cores" in cost) || !("poolWaits" in cost))
+    ) {
       throw new Error(`bench/results/latest.json has no costs for ${key}: rerun npm run bench`);
     }
     const collections = costs.map((r) => r.fullCollections);
+    const waits = costs.map((r) => r.poolWaits);
     const mariadbCpu = costs.map((r) => r.mariadbMicros).filter((us): us is number => us !== null);
     const errors = rounds.reduce((sum, r) => sum + (r.counters.errors ?? NaN), 0);
     const p99 = median(rounds.map((r) => r.p99));
@@ -316,6 +331,9 @@ export function otherFigures(results: BenchResults): Figure[] {
         (mariadbCpu.length ? `${Math.round(median(mariadbCpu))} µs` : "n/a (not local)") +
         (collections.every((c): c is FullCollections => c !== null)
           ? `; full collections by round: ${collectionsByRound(collections)}`
+          : "") +
+        (waits.every((w): w is PoolWaits => w !== null)
+          ? `; mean wait for a pooled connection by round: ${poolWaitsByRound(waits)}`
           : "") +
         `; by round, ${coresBusy(costs.map((r) => r.cores))}`,
     };
