@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type { CommitBaselineResult } from "./commit-baseline";
 import { adminToken, createSecrets, type Credential, CREATE_SECRET, ROTATE_SECRET } from "./lib/graphql";
-import { meanPoolWaitMs, serverMetrics, serverMetricsBetween } from "./lib/server-metrics";
+import { serverMetrics, serverMetricsBetween } from "./lib/server-metrics";
 import { interleavedMeasurement, SLICE_SECONDS, SLICES } from "./lib/interleave";
 import { log } from "./lib/log";
 import { roundRobinScript, type PreparedRequest } from "./lib/lua";
@@ -40,6 +40,7 @@ import {
 import {
   coresBusy,
   GRACE_ROTATION,
+  poolWaitsByRound,
   writeReport,
   type Baseline,
   type BenchResults,
@@ -572,9 +573,7 @@ async function benchMutations(server: BenchProcess, rawServer: BenchProcess) {
             `${result.counters.errors ?? "?"} errors; CPU per mutation: server ${Math.round(cost.serverMicros)} µs, ` +
             `MariaDB ${cost.mariadbMicros === null ? "n/a" : `${Math.round(cost.mariadbMicros)} µs`}` +
             (cost.fullCollections ? `; full collections: ${cost.fullCollections.count}` : "") +
-            (cost.poolWaits
-              ? `; mean wait for a pooled connection ${meanPoolWaitMs(cost.poolWaits).toFixed(1)} ms`
-              : "") +
+            (cost.poolWaits ? `; mean wait for a pooled connection ${poolWaitsByRound([cost.poolWaits])}` : "") +
             `; ${coresBusy([cost.cores])}`,
         );
       }

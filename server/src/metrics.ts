@@ -57,8 +57,8 @@ export class Metrics {
   // Observed on every MySQL operation, uncached verification lookups among them: a HotHistogram.
   readonly poolWaitSeconds = new HotHistogram(
     "keyturn_db_pool_wait_seconds",
-    "Time MySQL operations waited for a pooled connection (opening one included), those that gave up at the acquire deadline too.",
-    [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5],
+    "Time each MySQL operation waited for a pooled connection, opening one included; waits that hit the acquire deadline or failed to connect count too.",
+    [0.0001, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 2.5, 5],
     this.registry,
   );
 

@@ -736,6 +736,7 @@ describeEachDatabase("Prometheus metrics", (createDatabase) => {
       // operation ever waits for a connection.
       const scraped = await scrape(server);
       expect(pool(scraped)).toEqual({});
+      expect(scraped.find("keyturn_db_pool_wait_seconds_count")).toHaveLength(1);
       expect(waits(scraped)).toEqual({ count: 0, sum: 0 });
       return;
     }

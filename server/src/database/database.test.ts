@@ -1,11 +1,11 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { afterEach, beforeEach, expect, it } from "@jest/globals";
 import { describeEachDatabase, itOnMysql, type TestDatabase } from "../../test/support/databases";
 import { parseDatabaseUrl } from "../config";
 import { ApiSecret } from "../api-secrets/api-secret.entity";
 import { createCredentialLookup } from "../verification/credential-lookup";
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Table } from "typeorm";
-import { Database } from "./database";
+import { Database, DatabaseUnavailableError } from "./database";
 
 const TABLES = ["project", "api_secret", "credential", "audit_event"];
 
@@ -510,6 +510,32 @@ describeEachDatabase("Database", (createDatabase, dialect) => {
     expect(second).toBeGreaterThan(250);
     expect(second).toBeLessThanOrEqual(waitedMs);
   });
+
+  itOnMysql(dialect)(
+    "reports a wait that gave up at the acquire deadline once, its late connection not again",
+    async () => {
+      const db = await Database.open(parseDatabaseUrl(database.url, "/unused"), { poolSize: 1, acquireTimeoutMs: 100 });
+      opened.push(db);
+      const waits: number[] = [];
+      db.observePoolWaits((seconds) => waits.push(seconds * 1000));
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const holding = db.transaction(async (manager) => {
+        await manager.query("SELECT 1");
+        await gate;
+      });
+      await expect(db.read("SELECT 1 AS one", [])).rejects.toBeInstanceOf(DatabaseUnavailableError);
+      release();
+      await holding;
+      // The read's connection came free after its deadline and went back to the pool unobserved.
+      await expect(db.read("SELECT 1 AS one", [])).resolves.toEqual([{ one: 1 }]);
+      expect(waits).toHaveLength(3);
+      const [held, timedOut, after] = waits as [number, number, number];
+      expect(held).toBeLessThan(100);
+      expect(timedOut).toBeGreaterThanOrEqual(99);
+      expect(after).toBeLessThan(100);
+    },
+  );
 
   it("lets instances that start together migrate once", async () => {
     const results = await Promise.allSettled([open(), open(), open()]);

@@ -147,7 +147,8 @@ export class Database {
 
   /**
    * Tells `observer` how long each MySQL operation waited for a pooled connection, opening one
-   * included, whether it got one or gave up at the acquire deadline. SQLite has no pool.
+   * included, whether it got one, gave up at the acquire deadline or failed to connect (a retried
+   * deadlock waits again). One observer: a second call replaces the first. SQLite has no pool.
    */
   observePoolWaits(observer: (seconds: number) => void): void {
     this.poolWaitObserver = observer;
