@@ -44,7 +44,7 @@ export interface ScenarioResult {
  */
 export const GRACE_ROTATION = "rotateSecretWithGrace";
 
-/** What one mutation run cost: CPU time per mutation in µs, the server's full collections, and the cores. */
+/** What one mutation run cost: CPU time per mutation in µs, the server's full collections and pool waits, and the cores. */
 export interface MutationCost {
   serverMicros: number;
   mariadbMicros: number | null;
