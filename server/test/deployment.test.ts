@@ -438,6 +438,21 @@ describe("server/Dockerfile", () => {
     expect(runs(build).join("\n")).toMatch(/\bnpm rebuild better-sqlite3\b/);
   });
 
+  it("applies the repository's patches to the production dependencies, after pruning to them", () => {
+    const patches = readdirSync(join(ROOT, "patches")).filter((file) => file.endsWith(".patch"));
+    expect(patches.length).toBeGreaterThan(0);
+    expect(instructions(build, "COPY").some(({ args }) => copyArguments(args).sources.includes("patches/"))).toBe(true);
+    const script = runs(build).join("\n");
+    expect(script).toMatch(/apt-get install[^\n]*\bpatch\b/);
+    // A patch that no longer applies fails the build instead of shipping the dependency unpatched.
+    const applied = script.search(
+      /for p in patches\/\*\.patch; do patch -p1 --forward --batch < "\$p" \|\| exit 1; done/,
+    );
+    const pruned = script.search(/\bnpm ci\b[^\n]*--omit=dev/);
+    expect(pruned).toBeGreaterThanOrEqual(0);
+    expect(applied).toBeGreaterThan(pruned);
+  });
+
   it("ships no compiler in the runtime image, only the built server and its dependencies", () => {
     expect(runs(runtime).join("\n")).not.toMatch(/\bg\+\+|\bmake\b|\bpython3\b/);
     const copied = instructions(runtime, "COPY").map(({ args }) => copyArguments(args));
