@@ -15,7 +15,9 @@ function keyturnError(code: ErrorCode, message: string, extensions: Record<strin
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return new GraphQLError(message, { extensions: { ...extensions, code } });
+    // Not `{ ...extensions, code }`: on Node 20 a key added after a spread gives every copy a
+    // hidden class of its own (patches/README.md).
+    return new GraphQLError(message, { extensions: Object.assign({}, extensions, { code }) });
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
