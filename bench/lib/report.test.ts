@@ -29,6 +29,10 @@ function withoutCostField(field: keyof MutationCost): BenchResults {
 describe("the mutation rows of the report", () => {
   const figures = otherFigures(results);
   const mutationRows = figures.filter((f) => / through GraphQL, \d+ concurrent admins$/.test(f.figure));
+  const rawRows = figures.filter((f) => / on raw node:http \+ mysql2, \d+ clients$/.test(f.figure));
+  const rounds = results.mutations.results["createSecret c10"]?.length ?? NaN;
+  /** The comma-separated values `pattern` captures in `raw`, one per round. */
+  const byRound = (raw: string, pattern: RegExp) => pattern.exec(raw)?.[1]?.split(", ");
 
   it("shows MariaDB alone once, as a reference row without a goal, with every round", () => {
     const alone = figures.filter((f) => f.figure.startsWith("Reference: MariaDB alone"));
@@ -55,40 +59,28 @@ describe("the mutation rows of the report", () => {
   });
 
   it("shows each round's full collections in Keyturn's mutation rows, not in the raw server's", () => {
-    for (const row of mutationRows) {
-      expect(row.raw.match(/full collections by round: ([^;]+)/)?.[1]?.split(", ")).toHaveLength(
-        results.mutations.results["createSecret c10"]?.length ?? NaN,
-      );
-    }
-    const raw = figures.filter((f) => / on raw node:http \+ mysql2, \d+ clients$/.test(f.figure));
-    expect(raw.map((f) => f.figure)).toEqual([
+    for (const row of mutationRows) expect(byRound(row.raw, /full collections by round: ([^;]+)/)).toHaveLength(rounds);
+    expect(rawRows.map((f) => f.figure)).toEqual([
       "Reference: createSecret's statements on raw node:http + mysql2, 50 clients",
       "Reference: createSecret's statements on raw node:http + mysql2, 10 clients",
       "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 50 clients",
       "Reference: rotateSecret's procedure (no grace period) on raw node:http + mysql2, 10 clients",
     ]);
-    for (const row of raw) expect(row.raw).not.toContain("full collections");
+    for (const row of rawRows) expect(row.raw).not.toContain("full collections");
   });
 
   it("shows each round's mean wait for a pooled connection in Keyturn's mutation rows, not in the raw server's", () => {
     for (const row of mutationRows) {
-      expect(row.raw.match(/mean wait for a pooled connection by round: ([\d., ]+) ms/)?.[1]?.split(", ")).toHaveLength(
-        results.mutations.results["createSecret c10"]?.length ?? NaN,
-      );
+      expect(byRound(row.raw, /mean wait for a pooled connection by round: ([\d., ]+) ms/)).toHaveLength(rounds);
     }
-    const raw = figures.filter((f) => / on raw node:http \+ mysql2, \d+ clients$/.test(f.figure));
-    expect(raw).toHaveLength(4);
-    for (const row of raw) expect(row.raw).not.toContain("pooled connection");
+    expect(rawRows).toHaveLength(4);
+    for (const row of rawRows) expect(row.raw).not.toContain("pooled connection");
   });
 
   it("shows each round's cores in every mutation row, the raw server's too", () => {
     const rows = figures.filter((f) => / (admins|clients)$/.test(f.figure) && !f.figure.includes("MariaDB alone"));
     expect(rows).toHaveLength(10);
-    for (const row of rows) {
-      expect(row.raw.match(/by round, server core busy ([\d, ]+) %/)?.[1]?.split(", ")).toHaveLength(
-        results.mutations.results["createSecret c10"]?.length ?? NaN,
-      );
-    }
+    for (const row of rows) expect(byRound(row.raw, /by round, server core busy ([\d, ]+) %/)).toHaveLength(rounds);
   });
 });
 
