@@ -482,6 +482,14 @@ describe("server/Dockerfile", () => {
     expect(exposed.map((port) => port.replace(/\/tcp$/, ""))).toContain("4000");
   });
 
+  it("runs the command README.md gives for running Keyturn as the image does", () => {
+    const [cmd] = instructions(runtime, "CMD").slice(-1);
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    const quoted = [...readme.matchAll(/`(node [^`]*server\/dist\/main\.js)`/g)].map((match) => match[1]);
+    expect(quoted).toHaveLength(2);
+    for (const command of quoted) expect(command).toBe(execForm(cmd?.args ?? "[]").join(" "));
+  });
+
   it("has a HEALTHCHECK that asks /healthz with node (no curl in slim images)", () => {
     const [healthcheck] = instructions(runtime, "HEALTHCHECK");
     const command = execForm(healthcheck?.args ?? "[]");
