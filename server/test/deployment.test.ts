@@ -482,7 +482,7 @@ describe("server/Dockerfile", () => {
     expect(exposed.map((port) => port.replace(/\/tcp$/, ""))).toContain("4000");
   });
 
-  it("runs the command README.md gives for running Keyturn as the image does", () => {
+  it("is quoted exactly, flags included, wherever README.md gives the command that runs Keyturn (two places)", () => {
     const [cmd] = instructions(runtime, "CMD").slice(-1);
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const quoted = [...readme.matchAll(/`(node [^`]*server\/dist\/main\.js)`/g)].map((match) => match[1]);
