@@ -289,6 +289,8 @@ const keyturn = services.keyturn ?? {};
 const stages = parseDockerfile(readFileSync(DOCKERFILE, "utf8"));
 const runtime = stages.at(-1) ?? { from: "", name: undefined, instructions: [] };
 const imageEnv = envInstructionValues(runtime);
+// The image's last CMD, as the exec-form array the container runs.
+const imageCommand = execForm(instructions(runtime, "CMD").at(-1)?.args ?? "[]");
 
 /** The container's environment: the image's ENV, overridden by the service's `environment`. */
 function containerEnvironment(shell: Environment): Record<string, string> {
@@ -462,8 +464,7 @@ describe("server/Dockerfile", () => {
   });
 
   it("runs node server/dist/main.js in production, bound to all interfaces, as a non-root user, exposing 4000", () => {
-    const [cmd] = instructions(runtime, "CMD").slice(-1);
-    expect(execForm(cmd?.args ?? "[]")).toEqual([
+    expect(imageCommand).toEqual([
       "node",
       "--initial-old-space-size=128",
       "--no-allocation-site-pretenuring",
@@ -483,11 +484,10 @@ describe("server/Dockerfile", () => {
   });
 
   it("is quoted exactly, flags included, wherever README.md gives the command that runs Keyturn (two places)", () => {
-    const [cmd] = instructions(runtime, "CMD").slice(-1);
     const readme = readFileSync(join(ROOT, "README.md"), "utf8");
     const quoted = [...readme.matchAll(/`(node [^`]*server\/dist\/main\.js)`/g)].map((match) => match[1]);
     expect(quoted).toHaveLength(2);
-    for (const command of quoted) expect(command).toBe(execForm(cmd?.args ?? "[]").join(" "));
+    for (const command of quoted) expect(command).toBe(imageCommand.join(" "));
   });
 
   it("has a HEALTHCHECK that asks /healthz with node (no curl in slim images)", () => {
