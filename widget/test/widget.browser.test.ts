@@ -1180,7 +1180,10 @@ describe("<keyturn-api-secrets> in a host portal, in Chromium, against a real se
     const host = await openHost({ project: "find-in-page", viewport: PHONE });
     expect(await sectionState(host.section)).toBe("ready");
     expect(await host.section.locator("li.kt-row").count()).toBe(10);
-    const result = await host.page.evaluate((wanted) => {
+    const result = await host.page.evaluate(async (wanted) => {
+      // Chromium settles whether a content-visibility: auto element is near the viewport at a
+      // rendering update: rows React has just inserted are not skipped until one has run.
+      await new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame)));
       const row = [...document.querySelectorAll("keyturn-api-secrets li.kt-row")].find((li) =>
         li.textContent.includes(wanted),
       );
