@@ -1182,7 +1182,8 @@ describe("<keyturn-api-secrets> in a host portal, in Chromium, against a real se
     expect(await host.section.locator("li.kt-row").count()).toBe(10);
     const result = await host.page.evaluate(async (wanted) => {
       // Chromium settles whether a content-visibility: auto element is near the viewport at a
-      // rendering update: rows React has just inserted are not skipped until one has run.
+      // rendering update: rows React has just inserted are not skipped until one has run, and a
+      // callback of the first frame runs before that frame's update, hence two.
       await new Promise((frame) => requestAnimationFrame(() => requestAnimationFrame(frame)));
       const row = [...document.querySelectorAll("keyturn-api-secrets li.kt-row")].find((li) =>
         li.textContent.includes(wanted),
